@@ -1,0 +1,131 @@
+// Command ordergraph is Ordergraph's one binary:
+//
+//	ordergraph serve     migrate, then serve the API (and run the job workers)
+//	ordergraph worker    run the job workers only
+//	ordergraph migrate   apply database migrations (Ordergraph's and River's)
+//	ordergraph seed      create the demo store, users and catalog (idempotent)
+//
+// Configuration comes from environment variables; see README.md and .env.example.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ordergraph/ordergraph/graph"
+	"github.com/ordergraph/ordergraph/internal/config"
+	"github.com/ordergraph/ordergraph/internal/db"
+)
+
+const usage = `usage: ordergraph <command>
+
+commands:
+  serve     apply migrations, then serve the API on HTTP_ADDR
+  migrate   apply database migrations (Ordergraph's and River's) and exit
+  seed      create the demo store, users and products (safe to run again)
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	cfg, err := config.Load()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ordergraph: configuration:\n  %s\n", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+		os.Exit(2)
+	}
+	log := newLogger(cfg.LogLevel)
+	slog.SetDefault(log)
+
+	switch os.Args[1] {
+	case "serve":
+		err = serve(ctx, cfg, log)
+	case "migrate":
+		err = migrate(ctx, cfg, log)
+	case "seed":
+		err = seed(ctx, cfg, log)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "ordergraph: unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		log.Error("ordergraph "+os.Args[1]+" failed", "error", err)
+		os.Exit(1)
+	}
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+func migrate(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	owner, err := db.Open(ctx, cfg.DatabaseURL, 2)
+	if err != nil {
+		return err
+	}
+	defer owner.Close()
+	return db.Migrate(ctx, owner, log)
+}
+
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	if err := cfg.EnsureJWTSecret(); err != nil {
+		return fmt.Errorf("jwt secret: %w", err)
+	}
+	if err := migrate(ctx, cfg, log); err != nil {
+		return err
+	}
+	pool, err := db.Open(ctx, cfg.AppDatabaseURL, cfg.DBMaxConns)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	srv := &http.Server{
+		Addr:              cfg.HTTPAddr,
+		Handler:           graph.NewApp(graph.AppParams{Config: cfg, Pool: pool, Logger: log}),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("serving", "addr", cfg.HTTPAddr, "graphql", "http://"+cfg.HTTPAddr+"/graphql",
+		"playground", "http://"+cfg.HTTPAddr+"/playground", "production", cfg.Production)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

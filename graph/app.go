@@ -1,0 +1,57 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/ordergraph/ordergraph/internal/auth"
+	"github.com/ordergraph/ordergraph/internal/config"
+	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/store"
+	"github.com/ordergraph/ordergraph/internal/web"
+)
+
+// AppParams are what the HTTP application is built from.
+type AppParams struct {
+	Config *config.Config
+	// Pool connects as the app role (see config.Config.AppDatabaseURL).
+	Pool   *pgxpool.Pool
+	Logger *slog.Logger
+}
+
+// NewApp builds the services and the complete HTTP handler: GraphQL, playground,
+// health, readiness and metrics. cmd/ordergraph serves it; tests call it directly.
+func NewApp(p AppParams) http.Handler {
+	cfg := p.Config
+	d := db.New(p.Pool)
+	tokens := auth.NewTokens(cfg.JWTSecret, cfg.JWTTTL)
+	stores := store.NewService(d)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	resolver := &Resolver{
+		Accounts:     auth.NewUsers(d, tokens, cfg.BcryptCost),
+		Stores:       stores,
+		LoginLimiter: auth.NewLimiter(cfg.LoginRatePerMinute),
+	}
+	gql := NewServer(resolver, ServerConfig{
+		Introspection: cfg.Introspection,
+		MaxDepth:      cfg.MaxQueryDepth,
+		MaxComplexity: cfg.MaxComplexity,
+		Logger:        p.Logger,
+		Registerer:    reg,
+	})
+	return web.NewHandler(web.Config{
+		GraphQL:       gql,
+		Authenticator: auth.NewAuthenticator(tokens, stores, cfg.APIKeyFailuresPerMin),
+		Logger:        p.Logger,
+		Registry:      reg,
+		MaxBodyBytes:  cfg.MaxBodyBytes,
+		Ready:         func(ctx context.Context) error { return p.Pool.Ping(ctx) },
+	})
+}

@@ -1,0 +1,186 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordergraph/ordergraph/graph"
+	"github.com/ordergraph/ordergraph/internal/config"
+	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/db/dbtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+
+// testSecret signs the tests' tokens; tests forge tokens with it.
+var testSecret = []byte("test-secret-test-secret-test-secret-0123")
+
+// env is a running API server over real HTTP on the package's database.
+type env struct {
+	srv  *httptest.Server
+	cfg  *config.Config
+	pool *pgxpool.Pool
+}
+
+// newEnv starts a server; opts adjust its configuration.
+func newEnv(t *testing.T, opts ...func(*config.Config)) *env {
+	t.Helper()
+	d := dbtest.Get(t)
+	cfg := &config.Config{
+		DatabaseURL: d.OwnerURL, AppDatabaseURL: d.AppURL, AppRole: db.AppRole,
+		JWTSecret: testSecret, JWTTTL: time.Hour, BcryptCost: 4,
+		LoginRatePerMinute: 0, APIKeyFailuresPerMin: 0,
+		Introspection: true, MaxQueryDepth: 12, MaxComplexity: 5000, MaxPageSize: 100,
+		MaxBodyBytes: 1 << 20, DBMaxConns: 8,
+	}
+	for _, o := range opts {
+		o(cfg)
+	}
+	pool, err := db.Open(context.Background(), cfg.AppDatabaseURL, cfg.DBMaxConns)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	srv := httptest.NewServer(graph.NewApp(graph.AppParams{Config: cfg, Pool: pool, Logger: log}))
+	t.Cleanup(srv.Close)
+	return &env{srv: srv, cfg: cfg, pool: pool}
+}
+
+// creds are what a request authenticates with.
+type creds struct {
+	Bearer  string
+	StoreID string
+}
+
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+type gqlResponse struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []gqlError      `json:"errors"`
+	Status int             `json:"-"`
+}
+
+// code is the first error's extensions.code, or "".
+func (r gqlResponse) code() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+func (r gqlResponse) field() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	f, _ := r.Errors[0].Extensions["field"].(string)
+	return f
+}
+
+// do posts one GraphQL operation.
+func (e *env) do(t testing.TB, c creds, query string, vars map[string]any) gqlResponse {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	if c.Bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Bearer)
+	}
+	if c.StoreID != "" {
+		req.Header.Set("X-Store-ID", c.StoreID)
+	}
+	res, err := e.srv.Client().Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	var out gqlResponse
+	require.NoError(t, json.Unmarshal(raw, &out), "response: %s", raw)
+	out.Status = res.StatusCode
+	return out
+}
+
+// ok runs an operation that must succeed and decodes its data into dst.
+func (e *env) ok(t testing.TB, c creds, dst any, query string, vars map[string]any) {
+	t.Helper()
+	r := e.do(t, c, query, vars)
+	require.Empty(t, r.Errors, "operation failed: %s", query)
+	if dst != nil {
+		require.NoError(t, json.Unmarshal(r.Data, dst))
+	}
+}
+
+var seq atomic.Int64
+
+// unique returns a string unique within the test run.
+func unique(prefix string) string {
+	return fmt.Sprintf("%s-%d-%d", prefix, time.Now().UnixNano()%1e9, seq.Add(1))
+}
+
+type account struct {
+	Email, Token, UserID string
+}
+
+func (e *env) signUp(t testing.TB) account {
+	t.Helper()
+	email := unique("user") + "@example.com"
+	var out struct {
+		SignUp struct {
+			Token string
+			User  struct{ ID string }
+		}
+	}
+	e.ok(t, creds{}, &out, `mutation($e: String!) { signUp(email: $e, password: "correct-horse-1", name: "Test User") { token user { id } } }`,
+		map[string]any{"e": email})
+	return account{Email: email, Token: out.SignUp.Token, UserID: out.SignUp.User.ID}
+}
+
+// newStore creates a store owned by a; it returns the store's id.
+func (e *env) newStore(t testing.TB, a account) string {
+	t.Helper()
+	var out struct{ CreateStore struct{ ID string } }
+	e.ok(t, creds{Bearer: a.Token}, &out, `mutation($s: String!) { createStore(name: "Shop", slug: $s, currencyCode: "EUR") { id } }`,
+		map[string]any{"s": unique("shop")})
+	return out.CreateStore.ID
+}
+
+// owner returns a new user with a new store, as credentials for that store.
+func (e *env) owner(t testing.TB) (account, creds) {
+	a := e.signUp(t)
+	return a, creds{Bearer: a.Token, StoreID: e.newStore(t, a)}
+}
+
+// apiKey creates an API key with role in the store of c and returns its secret.
+func (e *env) apiKey(t testing.TB, c creds, role string) (id, secret string) {
+	t.Helper()
+	var out struct {
+		CreateApiKey struct {
+			Secret string
+			ApiKey struct{ ID string }
+		}
+	}
+	e.ok(t, c, &out, `mutation($r: Role!) { createApiKey(name: "backend", role: $r) { secret apiKey { id } } }`,
+		map[string]any{"r": role})
+	return out.CreateApiKey.ApiKey.ID, out.CreateApiKey.Secret
+}

@@ -1,0 +1,89 @@
+// Package apperr is Ordergraph's one application error type: a machine-readable code,
+// a message safe to show a user, and (for invalid input) the field at fault.
+//
+// Domain packages return these; the GraphQL error presenter maps Code to
+// extensions.code. Any other error is INTERNAL: logged with the request id, never shown.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a stable, machine-readable error code (GraphQL extensions.code).
+type Code string
+
+// The codes clients can rely on (see ../shared/API.md).
+const (
+	Unauthenticated   Code = "UNAUTHENTICATED"
+	Forbidden         Code = "FORBIDDEN"
+	NotFound          Code = "NOT_FOUND"
+	BadUserInput      Code = "BAD_USER_INPUT"
+	Conflict          Code = "CONFLICT"
+	InsufficientStock Code = "INSUFFICIENT_STOCK"
+	RateLimited       Code = "RATE_LIMITED"
+	Internal          Code = "INTERNAL"
+)
+
+// Error is an error meant for the API's caller.
+type Error struct {
+	Code    Code
+	Message string
+	// Field names the input field at fault (dotted path, e.g. "input.lines.2.quantity").
+	Field string
+	// Details carries extra machine-readable data (e.g. the SKUs that are short).
+	Details map[string]any
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Field)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Is makes errors.Is(err, &Error{Code: X}) match any error with code X.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code && t.Message == "" && t.Field == ""
+}
+
+// Sentinels for errors.Is checks on the code alone.
+var (
+	ErrNotFound  = &Error{Code: NotFound}
+	ErrConflict  = &Error{Code: Conflict}
+	ErrForbidden = &Error{Code: Forbidden}
+)
+
+// New returns an error with the given code and message.
+func New(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid reports bad input in field.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Code: BadUserInput, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// NotFoundf reports a missing object. Another store's object is reported the same way.
+func NotFoundf(format string, args ...any) *Error { return New(NotFound, format, args...) }
+
+// Conflictf reports a clash with existing state.
+func Conflictf(format string, args ...any) *Error { return New(Conflict, format, args...) }
+
+// As returns the *Error in err's chain, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e, true
+	}
+	return nil, false
+}
+
+// CodeOf returns err's code, or Internal for errors that are not *Error.
+func CodeOf(err error) Code {
+	if e, ok := As(err); ok {
+		return e.Code
+	}
+	return Internal
+}

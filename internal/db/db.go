@@ -1,0 +1,106 @@
+package db
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Querier is what domain SQL runs on: a pgx.Tx (or a batch-backed read, see Read).
+type Querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// Scope is what a transaction may see. StoreID scopes it to one tenant; UserID and
+// APIKeyHash open the two narrow pre-tenant lookups the RLS policies allow (a user's
+// own memberships, the one API key with that hash).
+type Scope struct {
+	StoreID    uuid.UUID
+	UserID     uuid.UUID
+	APIKeyHash []byte
+}
+
+// StoreScope is the common scope: one store.
+func StoreScope(storeID uuid.UUID) Scope { return Scope{StoreID: storeID} }
+
+// DB is the application's database: a pool connected as the app role, which RLS binds.
+type DB struct {
+	Pool *pgxpool.Pool
+}
+
+// Open connects a pool to url and checks the connection.
+func Open(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database %s@%s/%s: %w",
+			cfg.ConnConfig.User, cfg.ConnConfig.Host, cfg.ConnConfig.Database, err)
+	}
+	return pool, nil
+}
+
+// New wraps a pool.
+func New(pool *pgxpool.Pool) *DB { return &DB{Pool: pool} }
+
+const setScopeSQL = `SELECT set_config('app.store_id', $1, true),
+	set_config('app.user_id', $2, true), set_config('app.api_key_hash', $3, true)`
+
+func (s Scope) args() []any {
+	str := func(id uuid.UUID) string {
+		if id == uuid.Nil {
+			return ""
+		}
+		return id.String()
+	}
+	return []any{str(s.StoreID), str(s.UserID), hex.EncodeToString(s.APIKeyHash)}
+}
+
+// Tx runs fn in a read-write transaction limited to scope. It commits when fn returns
+// nil and rolls back otherwise; any River jobs fn inserts with the tx commit with it.
+func (d *DB) Tx(ctx context.Context, scope Scope, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, setScopeSQL, scope.args()...); err != nil {
+			return fmt.Errorf("set tenant scope: %w", err)
+		}
+		return fn(tx)
+	})
+}
+
+// Read runs fn in a read-only transaction limited to scope.
+func (d *DB) Read(ctx context.Context, scope Scope, fn func(q Querier) error) error {
+	return pgx.BeginTxFunc(ctx, d.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, setScopeSQL, scope.args()...); err != nil {
+			return fmt.Errorf("set tenant scope: %w", err)
+		}
+		return fn(tx)
+	})
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation, and on which
+// constraint.
+func IsUniqueViolation(err error) (constraint string, ok bool) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return pgErr.ConstraintName, true
+	}
+	return "", false
+}

@@ -1,0 +1,199 @@
+package db_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/db/dbtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+
+// fixtures inserts one row of store s into every tenant table. A new tenant table
+// without a fixture here fails TestTenantIsolationBackstop, so the backstop can never
+// pass vacuously.
+func fixtures(ctx context.Context, tx pgx.Tx, s uuid.UUID) error {
+	user, product, customer, order := uuid.New(), uuid.New(), uuid.New(), uuid.New()
+	stmts := []struct {
+		table string
+		sql   string
+		args  []any
+	}{
+		{"users", `INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, 'U', 'x')`, []any{user, user.String() + "@example.com"}},
+		{"stores", `INSERT INTO stores (id, slug, name, currency_code) VALUES ($1, $2, 'S', 'EUR')`, []any{s, s.String()}},
+		{"store_counters", `INSERT INTO store_counters (store_id) VALUES ($1)`, []any{s}},
+		{"memberships", `INSERT INTO memberships (store_id, user_id, role) VALUES ($1, $2, 'OWNER')`, []any{s, user}},
+		{"api_keys", `INSERT INTO api_keys (store_id, name, role, key_prefix, key_hash) VALUES ($1, 'k', 'ADMIN', 'og_x', $2)`, []any{s, s[:]}},
+		{"products", `INSERT INTO products (store_id, id, sku, name, price_minor, stock_on_hand) VALUES ($1, $2, 'SKU-1', 'P', 100, 5)`, []any{s, product}},
+		{"stock_movements", `INSERT INTO stock_movements (store_id, product_id, delta, reason) VALUES ($1, $2, 5, 'initial')`, []any{s, product}},
+		{"customers", `INSERT INTO customers (store_id, id, email) VALUES ($1, $2, 'c@example.com')`, []any{s, customer}},
+		{"orders", `INSERT INTO orders (store_id, id, number, customer_id, currency_code, subtotal_minor, total_minor,
+			shipping_address, idempotency_key, request_hash) VALUES ($1, $2, 1, $3, 'EUR', 100, 100, '{}', 'k', '\x00')`, []any{s, order, customer}},
+		{"order_lines", `INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity, unit_price_minor, total_minor)
+			VALUES ($1, $2, 1, $3, 'SKU-1', 'P', 1, 100, 100)`, []any{s, order, product}},
+		{"order_events", `INSERT INTO order_events (store_id, order_id, type, message) VALUES ($1, $2, 'created', 'm')`, []any{s, order}},
+		{"payments", `INSERT INTO payments (store_id, order_id, status, amount_minor, currency_code, idempotency_key)
+			VALUES ($1, $2, 'PENDING', 100, 'EUR', $3)`, []any{s, order, order.String()}},
+		{"invoices", `INSERT INTO invoices (store_id, order_id, number, status, total_minor, currency_code) VALUES ($1, $2, 1, 'ISSUED', 100, 'EUR')`, []any{s, order}},
+		{"fulfillments", `INSERT INTO fulfillments (store_id, order_id, status) VALUES ($1, $2, 'PENDING')`, []any{s, order}},
+	}
+	for _, st := range stmts {
+		if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
+			return fmt.Errorf("fixture for %s: %w", st.table, err)
+		}
+	}
+	return nil
+}
+
+// tenantTables reads every table with a store_id column from the catalog (plus
+// stores, keyed by id), so tables added later are covered without editing this test.
+func tenantTables(t *testing.T, ctx context.Context, q db.Querier) map[string]string {
+	rows, err := q.Query(ctx, `SELECT c.relname FROM pg_class c
+		JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'store_id' AND NOT a.attisdropped
+		WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace`)
+	require.NoError(t, err)
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	out := map[string]string{"stores": "id"}
+	for _, n := range names {
+		out[n] = "store_id"
+	}
+	require.Greater(t, len(out), 10, "expected the tenant tables; found %v", out)
+	return out
+}
+
+func TestTenantIsolationBackstop(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := db.New(dbtest.AppPool(t))
+	tables := tenantTables(t, ctx, d.Pool)
+
+	// The app role can never bypass RLS: not superuser, not BYPASSRLS, owns no table.
+	var super, bypass bool
+	var owned int
+	require.NoError(t, d.Pool.QueryRow(ctx, `SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`).Scan(&super, &bypass))
+	require.NoError(t, d.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)`).Scan(&owned))
+	assert.False(t, super, "app role must not be superuser")
+	assert.False(t, bypass, "app role must not have BYPASSRLS")
+	assert.Zero(t, owned, "app role must not own tables (owners can bypass RLS unless forced)")
+
+	for table := range tables {
+		var enabled, forced bool
+		require.NoError(t, d.Pool.QueryRow(ctx, `SELECT relrowsecurity, relforcerowsecurity FROM pg_class
+			WHERE relname = $1 AND relnamespace = current_schema()::regnamespace`, table).Scan(&enabled, &forced))
+		assert.True(t, enabled, "%s: RLS not enabled", table)
+		assert.True(t, forced, "%s: RLS not forced", table)
+	}
+
+	a, b := uuid.New(), uuid.New()
+	for _, s := range []uuid.UUID{a, b} {
+		require.NoError(t, d.Tx(ctx, db.StoreScope(s), func(tx pgx.Tx) error { return fixtures(ctx, tx, s) }))
+	}
+
+	for table, col := range tables {
+		// Under B's scope B's rows are there, so the check below is not vacuous.
+		var own int
+		require.NoError(t, d.Read(ctx, db.StoreScope(b), func(q db.Querier) error {
+			return q.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s = $1`, table, col), b).Scan(&own)
+		}))
+		require.Positive(t, own, "%s has no fixture row: add one to fixtures()", table)
+
+		// Under A's scope, an unscoped SELECT * returns only A's rows.
+		require.NoError(t, d.Read(ctx, db.StoreScope(a), func(q db.Querier) error {
+			rows, err := q.Query(ctx, fmt.Sprintf(`SELECT * FROM %s`, table))
+			if err != nil {
+				return err
+			}
+			seen := 0
+			for rows.Next() {
+				vals, err := rows.Values()
+				if err != nil {
+					return err
+				}
+				for i, f := range rows.FieldDescriptions() {
+					if f.Name == col {
+						assert.Equal(t, a, uuid.UUID(vals[i].([16]byte)), "%s leaked a row of another store", table)
+					}
+				}
+				seen++
+			}
+			assert.Positive(t, seen, "%s: store A should see its own row", table)
+			return rows.Err()
+		}))
+
+		// Without any scope, nothing at all.
+		var n int
+		require.NoError(t, d.Read(ctx, db.Scope{}, func(q db.Querier) error {
+			return q.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM %s`, table)).Scan(&n)
+		}))
+		assert.Zero(t, n, "%s: unscoped session sees rows", table)
+
+		// A's session cannot change B's rows.
+		err := d.Tx(ctx, db.StoreScope(a), func(tx pgx.Tx) error {
+			tag, err := tx.Exec(ctx, fmt.Sprintf(`UPDATE %s SET %s = %s WHERE %s = $1`, table, col, col, col), b)
+			if err == nil {
+				assert.Zero(t, tag.RowsAffected(), "%s: A updated B's rows", table)
+			}
+			return err
+		})
+		require.NoError(t, err)
+	}
+
+	// And A's session cannot write a row claiming to be B's.
+	err := d.Tx(ctx, db.StoreScope(a), func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO customers (store_id, email) VALUES ($1, 'x@example.com')`, b)
+		return err
+	})
+	require.ErrorContains(t, err, "row-level security")
+}
+
+// TestScopeIsTransactionLocal shows the tenant setting never outlives its
+// transaction: a pool of one connection alternates stores and an unscoped query on
+// the same connection afterwards sees nothing.
+func TestScopeIsTransactionLocal(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, err := db.Open(ctx, dbtest.Get(t).AppURL, 1)
+	require.NoError(t, err)
+	defer pool.Close()
+	d := db.New(pool)
+	stores := []uuid.UUID{uuid.New(), uuid.New(), uuid.New()}
+	for _, s := range stores {
+		require.NoError(t, d.Tx(ctx, db.StoreScope(s), func(tx pgx.Tx) error { return fixtures(ctx, tx, s) }))
+	}
+	var wg sync.WaitGroup
+	for i := range 60 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := stores[i%len(stores)]
+			var got []uuid.UUID
+			err := d.Read(ctx, db.StoreScope(s), func(q db.Querier) error {
+				rows, err := q.Query(ctx, `SELECT store_id FROM products`)
+				if err != nil {
+					return err
+				}
+				got, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+				return err
+			})
+			assert.NoError(t, err)
+			assert.Equal(t, []uuid.UUID{s}, got)
+		}()
+	}
+	wg.Wait()
+	var setting string
+	require.NoError(t, pool.QueryRow(ctx, `SELECT coalesce(current_setting('app.store_id', true), '')`).Scan(&setting))
+	assert.Empty(t, setting, "the store id leaked out of its transaction")
+	var n int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM products`).Scan(&n))
+	assert.Zero(t, n)
+}

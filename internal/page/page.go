@@ -1,0 +1,70 @@
+// Package page implements Relay-style cursor pagination arguments: validated page
+// sizes and opaque keyset cursors.
+package page
+
+import (
+	"encoding/base64"
+	"encoding/json"
+
+	"github.com/ordergraph/ordergraph/internal/apperr"
+)
+
+// Page sizes.
+const (
+	DefaultSize = 20
+	MaxSize     = 100
+)
+
+// Args are a connection's first/after arguments, validated.
+type Args struct {
+	First int
+	// After is the decoded cursor, nil for the first page.
+	After *Cursor
+}
+
+// Cursor is the keyset position of a row: the value of the sort key and the id that
+// breaks ties. Clients see it base64-encoded and must treat it as opaque.
+type Cursor struct {
+	// Sort names the ordering the cursor belongs to; a cursor from another ordering is
+	// refused rather than silently misread.
+	Sort  string `json:"s"`
+	Value string `json:"v"`
+	ID    string `json:"i"`
+}
+
+// Encode returns the opaque form of c.
+func (c Cursor) Encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// NewArgs validates first/after for a connection sorted by sort.
+func NewArgs(first *int, after *string, sort string) (Args, error) {
+	a := Args{First: DefaultSize}
+	if first != nil {
+		if *first < 0 || *first > MaxSize {
+			return a, apperr.Invalid("first", "first must be between 0 and %d", MaxSize)
+		}
+		a.First = *first
+	}
+	if after != nil && *after != "" {
+		b, err := base64.RawURLEncoding.DecodeString(*after)
+		var c Cursor
+		if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" {
+			return a, apperr.Invalid("after", "after is not a cursor returned by this connection")
+		}
+		if c.Sort != sort {
+			return a, apperr.Invalid("after", "after is a cursor for another ordering (%s); start again without it", c.Sort)
+		}
+		a.After = &c
+	}
+	return a, nil
+}
+
+// Trim cuts a fetched slice of First+1 rows to First and reports whether there was more.
+func Trim[T any](rows []T, first int) ([]T, bool) {
+	if len(rows) > first {
+		return rows[:first], true
+	}
+	return rows, false
+}

@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ordergraph/ordergraph/internal/apperr"
+	"github.com/ordergraph/ordergraph/internal/db"
+)
+
+// APIKeyPrefix starts every API key secret, so a bearer credential is recognisable as
+// a key (not a JWT) and scanners can find leaked keys.
+const APIKeyPrefix = "og_"
+
+// APIKey is a store's API key. The secret itself is never stored: only its SHA-256
+// (a fast hash is right for 256 random bits) and a short prefix for recognition.
+type APIKey struct {
+	ID         uuid.UUID
+	StoreID    uuid.UUID
+	Name       string
+	Role       Role
+	Prefix     string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// HashAPIKey returns the stored form of a secret.
+func HashAPIKey(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+const apiKeyColumns = `id, store_id, name, role, key_prefix, created_at, last_used_at, revoked_at`
+
+func scanAPIKey(row pgx.Row) (APIKey, error) {
+	var k APIKey
+	err := row.Scan(&k.ID, &k.StoreID, &k.Name, &k.Role, &k.Prefix, &k.CreatedAt, &k.LastUsedAt, &k.RevokedAt)
+	return k, err
+}
+
+// CreateAPIKey creates a key for storeID and returns it with its secret, which is
+// shown this once. The creator may not create a key above their own role.
+func (s *Service) CreateAPIKey(ctx context.Context, storeID uuid.UUID, creator Role, createdBy uuid.UUID, name string, role Role) (APIKey, string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 100 {
+		return APIKey{}, "", apperr.Invalid("name", "name must be 1 to 100 characters")
+	}
+	if !role.Valid() {
+		return APIKey{}, "", apperr.Invalid("role", "unknown role %q", role)
+	}
+	if !creator.AtLeast(role) {
+		return APIKey{}, "", apperr.New(apperr.Forbidden, "you cannot create a key with %s, a role above your own (%s)", role, creator)
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return APIKey{}, "", err
+	}
+	secret := APIKeyPrefix + base64.RawURLEncoding.EncodeToString(buf)
+	var by *uuid.UUID
+	if createdBy != uuid.Nil {
+		by = &createdBy
+	}
+	var key APIKey
+	err := s.db.Tx(ctx, db.StoreScope(storeID), func(tx pgx.Tx) error {
+		var err error
+		key, err = scanAPIKey(tx.QueryRow(ctx, `INSERT INTO api_keys (store_id, name, role, key_prefix, key_hash, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+apiKeyColumns,
+			storeID, name, role, secret[:len(APIKeyPrefix)+6], HashAPIKey(secret), by))
+		return err
+	})
+	if err != nil {
+		return APIKey{}, "", fmt.Errorf("create api key: %w", err)
+	}
+	return key, secret, nil
+}
+
+// RevokeAPIKey revokes key id of storeID. Revoking twice is harmless.
+func (s *Service) RevokeAPIKey(ctx context.Context, storeID, id uuid.UUID) (APIKey, error) {
+	var key APIKey
+	err := s.db.Tx(ctx, db.StoreScope(storeID), func(tx pgx.Tx) error {
+		var err error
+		key, err = scanAPIKey(tx.QueryRow(ctx, `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now())
+			WHERE store_id = $1 AND id = $2 RETURNING `+apiKeyColumns, storeID, id))
+		return err
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return key, apperr.NotFoundf("API key not found")
+	}
+	return key, err
+}
+
+// ListAPIKeys returns storeID's keys, newest first, revoked ones included.
+func (s *Service) ListAPIKeys(ctx context.Context, storeID uuid.UUID) ([]APIKey, error) {
+	var keys []APIKey
+	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
+		rows, err := q.Query(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE store_id = $1
+			ORDER BY created_at DESC, id`, storeID)
+		if err != nil {
+			return err
+		}
+		keys, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (APIKey, error) { return scanAPIKey(r) })
+		return err
+	})
+	return keys, err
+}
+
+// lastUsedGranularity bounds how often a key's last_used_at is written: once a minute
+// is precise enough to answer "is this key still in use?" without a write per request.
+const lastUsedGranularity = time.Minute
+
+// ErrInvalidAPIKey is returned for an unknown or revoked key.
+var ErrInvalidAPIKey = apperr.New(apperr.Unauthenticated, "invalid or revoked API key")
+
+// AuthenticateAPIKey resolves a secret to its active key and records its use.
+func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (APIKey, error) {
+	hash := HashAPIKey(secret)
+	var key APIKey
+	err := s.db.Read(ctx, db.Scope{APIKeyHash: hash}, func(q db.Querier) error {
+		var err error
+		key, err = scanAPIKey(q.QueryRow(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE key_hash = $1`, hash))
+		return err
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return key, ErrInvalidAPIKey
+	}
+	if err != nil {
+		return key, err
+	}
+	if key.RevokedAt != nil {
+		return key, ErrInvalidAPIKey
+	}
+	if key.LastUsedAt == nil || time.Since(*key.LastUsedAt) > lastUsedGranularity {
+		err = s.db.Tx(ctx, db.StoreScope(key.StoreID), func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE api_keys SET last_used_at = now() WHERE store_id = $1 AND id = $2`, key.StoreID, key.ID)
+			return err
+		})
+		if err != nil {
+			return key, fmt.Errorf("record api key use: %w", err)
+		}
+	}
+	return key, nil
+}

@@ -1,0 +1,191 @@
+// Package web is the HTTP edge: routing, request ids, structured request logs,
+// metrics, body limits, panics, and authentication (which puts the principal into the
+// request context, the only place the tenant travels implicitly).
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ordergraph/ordergraph/internal/apperr"
+	"github.com/ordergraph/ordergraph/internal/auth"
+	"github.com/ordergraph/ordergraph/internal/requestlog"
+)
+
+// Config wires the handler.
+type Config struct {
+	GraphQL       http.Handler
+	Authenticator *auth.Authenticator
+	Logger        *slog.Logger
+	Registry      *prometheus.Registry
+	MaxBodyBytes  int64
+	// Ready reports whether the service can serve (the database answers).
+	Ready func(ctx context.Context) error
+	// Dashboard serves the admin UI at /; nil serves a short landing page.
+	Dashboard http.Handler
+}
+
+// NewHandler returns the root HTTP handler.
+func NewHandler(cfg Config) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", authenticate(cfg.Authenticator, cfg.GraphQL))
+	mux.Handle("GET /playground", playground.Handler("Ordergraph playground", "/graphql"))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := cfg.Ready(ctx); err != nil {
+			requestlog.From(r.Context(), cfg.Logger).Warn("not ready", "error", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+	if cfg.Dashboard != nil {
+		mux.Handle("/", cfg.Dashboard)
+	} else {
+		mux.HandleFunc("GET /{$}", landing)
+	}
+	m := newMetrics(cfg.Registry)
+	return edge(cfg, m, mux)
+}
+
+// edge wraps every request: id, logging, metrics, panic recovery and body limit.
+func edge(cfg Config, m *metrics, next *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-ID")
+		if !requestIDRE.MatchString(id) {
+			id = newRequestID()
+		}
+		w.Header().Set("X-Request-ID", id)
+		ip := auth.ClientIP(r)
+		log := cfg.Logger.With("request_id", id)
+		ctx := requestlog.With(r.Context(), id, ip, log)
+		r = r.WithContext(ctx)
+		if r.Body != nil && cfg.MaxBodyBytes > 0 {
+			r.Body = http.MaxBytesReader(w, r.Body, cfg.MaxBodyBytes)
+		}
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		_, route := next.Handler(r)
+		if route == "" {
+			route = "unmatched"
+		}
+		defer func() {
+			if v := recover(); v != nil {
+				log.Error("panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if !sw.wrote {
+					writeJSON(sw, http.StatusInternalServerError, map[string]any{"errors": []map[string]any{{
+						"message": "internal error", "extensions": map[string]string{"code": string(apperr.Internal), "requestId": id}}}})
+				}
+			}
+			d := time.Since(start)
+			m.requests.WithLabelValues(r.Method, route, strconv.Itoa(sw.status)).Inc()
+			m.duration.WithLabelValues(r.Method, route).Observe(d.Seconds())
+			if route != "GET /metrics" && route != "GET /healthz" {
+				requestlog.From(r.Context(), log).LogAttrs(r.Context(), slog.LevelInfo, "request",
+					slog.String("method", r.Method), slog.String("path", r.URL.Path),
+					slog.Int("status", sw.status), slog.Duration("duration", d), slog.String("ip", ip))
+			}
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// authenticate resolves credentials into the context. A failure does not end the
+// request: operations that need no credentials (signUp, login) still work, and the
+// others report the failure as a GraphQL error with its code.
+func authenticate(a *auth.Authenticator, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		p, err := a.Authenticate(r)
+		if err != nil {
+			ctx = auth.WithAuthError(ctx, err)
+		} else if p != nil {
+			ctx = auth.WithPrincipal(ctx, p)
+			if p.HasStore() {
+				log := requestlog.From(ctx, nil).With("store_id", p.StoreID.String())
+				ctx = requestlog.WithLogger(ctx, log)
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
+
+func newRequestID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (flush, hijack).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "http_requests_total", Help: "HTTP requests by method, route and status.",
+		}, []string{"method", "route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "http_request_duration_seconds", Help: "HTTP request latency by method and route.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+		}, []string{"method", "route"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func landing(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	fmt.Fprint(w, `<!doctype html><title>Ordergraph</title>
+<h1>Ordergraph</h1><ul>
+<li><a href="/playground">GraphQL playground</a> (POST /graphql)</li>
+<li><a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a>, <a href="/metrics">/metrics</a></li></ul>`)
+}
