@@ -2,12 +2,23 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/ordergraph/ordergraph/graph/loader"
+	"github.com/ordergraph/ordergraph/internal/customer"
+	"github.com/ordergraph/ordergraph/internal/fulfillment"
+	"github.com/ordergraph/ordergraph/internal/invoice"
+	"github.com/ordergraph/ordergraph/internal/order"
+	"github.com/ordergraph/ordergraph/internal/payment"
+	"github.com/ordergraph/ordergraph/internal/product"
 
 	"github.com/ordergraph/ordergraph/internal/auth"
 	"github.com/ordergraph/ordergraph/internal/config"
@@ -26,7 +37,7 @@ type AppParams struct {
 
 // NewApp builds the services and the complete HTTP handler: GraphQL, playground,
 // health, readiness and metrics. cmd/ordergraph serves it; tests call it directly.
-func NewApp(p AppParams) http.Handler {
+func NewApp(p AppParams) (http.Handler, error) {
 	cfg := p.Config
 	d := db.New(p.Pool)
 	tokens := auth.NewTokens(cfg.JWTSecret, cfg.JWTTTL)
@@ -34,9 +45,24 @@ func NewApp(p AppParams) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	// Insert-only: the API enqueues jobs in its transactions; workers run elsewhere.
+	jobs, err := river.NewClient(riverpgxv5.New(p.Pool), &river.Config{Logger: p.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
 	resolver := &Resolver{
-		Accounts:     auth.NewUsers(d, tokens, cfg.BcryptCost),
-		Stores:       stores,
+		Svc: Services{
+			Accounts: auth.NewUsers(d, tokens, cfg.BcryptCost),
+			Stores:   stores,
+			Services: loader.Services{
+				Orders:       order.NewService(d, jobs),
+				Products:     product.NewService(d),
+				Customers:    customer.NewService(d),
+				Payments:     payment.NewService(d),
+				Invoices:     invoice.NewService(d),
+				Fulfillments: fulfillment.NewService(d),
+			},
+		},
 		LoginLimiter: auth.NewLimiter(cfg.LoginRatePerMinute),
 	}
 	gql := NewServer(resolver, ServerConfig{
@@ -53,5 +79,5 @@ func NewApp(p AppParams) http.Handler {
 		Registry:      reg,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Ready:         func(ctx context.Context) error { return p.Pool.Ping(ctx) },
-	})
+	}), nil
 }

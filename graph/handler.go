@@ -18,7 +18,9 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/ordergraph/ordergraph/graph/generated"
+	"github.com/ordergraph/ordergraph/graph/loader"
 	"github.com/ordergraph/ordergraph/internal/apperr"
+	"github.com/ordergraph/ordergraph/internal/auth"
 	"github.com/ordergraph/ordergraph/internal/requestlog"
 )
 
@@ -57,6 +59,13 @@ func NewServer(r *Resolver, cfg ServerConfig) *handler.Server {
 		return errors.New("internal error")
 	})
 	observeOperations(srv, cfg.Registerer)
+	// Dataloaders are per request (their caches must not outlive it) and per store.
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if p := auth.PrincipalFrom(ctx); p.HasStore() {
+			ctx = loader.With(ctx, loader.New(r.Svc.Services, p.StoreID))
+		}
+		return next(ctx)
+	})
 	return srv
 }
 

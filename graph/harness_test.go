@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
@@ -35,8 +36,9 @@ type env struct {
 	pool *pgxpool.Pool
 }
 
-// newEnv starts a server; opts adjust its configuration.
-func newEnv(t *testing.T, opts ...func(*config.Config)) *env {
+// newEnv starts a server. opts are func(*config.Config) to adjust its configuration,
+// or a pgx.QueryTracer to watch its SQL.
+func newEnv(t *testing.T, opts ...any) *env {
 	t.Helper()
 	d := dbtest.Get(t)
 	cfg := &config.Config{
@@ -46,17 +48,29 @@ func newEnv(t *testing.T, opts ...func(*config.Config)) *env {
 		Introspection: true, MaxQueryDepth: 12, MaxComplexity: 5000, MaxPageSize: 100,
 		MaxBodyBytes: 1 << 20, DBMaxConns: 8,
 	}
+	poolCfg, err := pgxpool.ParseConfig(d.AppURL)
+	require.NoError(t, err)
 	for _, o := range opts {
-		o(cfg)
+		switch o := o.(type) {
+		case func(*config.Config):
+			o(cfg)
+		case pgx.QueryTracer:
+			poolCfg.ConnConfig.Tracer = o
+		default:
+			t.Fatalf("newEnv: unknown option %T", o)
+		}
 	}
-	pool, err := db.Open(context.Background(), cfg.AppDatabaseURL, cfg.DBMaxConns)
+	poolCfg.MaxConns = cfg.DBMaxConns
+	pool, err := pgxpool.NewWithConfig(context.Background(), poolCfg)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	srv := httptest.NewServer(graph.NewApp(graph.AppParams{Config: cfg, Pool: pool, Logger: log}))
+	h, err := graph.NewApp(graph.AppParams{Config: cfg, Pool: pool, Logger: log})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, cfg: cfg, pool: pool}
 }
@@ -183,4 +197,53 @@ func (e *env) apiKey(t testing.TB, c creds, role string) (id, secret string) {
 	e.ok(t, c, &out, `mutation($r: Role!) { createApiKey(name: "backend", role: $r) { secret apiKey { id } } }`,
 		map[string]any{"r": role})
 	return out.CreateApiKey.ApiKey.ID, out.CreateApiKey.Secret
+}
+
+type product struct {
+	ID, SKU                                    string
+	StockOnHand, StockReserved, StockAvailable int
+	Price                                      struct{ Amount, CurrencyCode string }
+}
+
+// newProduct creates a product in the store of c.
+func (e *env) newProduct(t testing.TB, c creds, sku, price string, stock int) product {
+	t.Helper()
+	var out struct{ CreateProduct product }
+	e.ok(t, c, &out, `mutation($in: CreateProductInput!) { createProduct(input: $in) {
+		id sku stockOnHand stockReserved stockAvailable price { amount currencyCode } } }`,
+		map[string]any{"in": map[string]any{"sku": sku, "name": "Product " + sku, "price": price, "stockOnHand": stock, "lowStockThreshold": 2}})
+	return out.CreateProduct
+}
+
+// orderInput is a valid createOrder input for the given lines.
+func orderInput(key string, lines ...map[string]any) map[string]any {
+	ls := make([]any, len(lines))
+	for i, l := range lines {
+		ls[i] = l
+	}
+	return map[string]any{
+		"idempotencyKey": key,
+		"customer":       map[string]any{"email": "ada@example.com", "name": "Ada Lovelace"},
+		"lines":          ls,
+		"shippingAddress": map[string]any{"line1": "1 Analytical Way", "city": "London", "postalCode": "N1 9GU",
+			"countryCode": "GB"},
+	}
+}
+
+const createOrder = `mutation($in: CreateOrderInput!) { createOrder(input: $in) {
+	id number status total { amount currencyCode } subtotal { amount }
+	customer { id email name } lines { lineNumber sku quantity unitPrice { amount } total { amount } product { id } }
+	events { type message } } }`
+
+type placedOrder struct {
+	ID, Status string
+	Number     int
+	Total      struct{ Amount, CurrencyCode string }
+	Customer   struct{ ID, Email string }
+	Lines      []struct {
+		LineNumber, Quantity int
+		SKU                  string
+		Total                struct{ Amount string }
+	}
+	Events []struct{ Type string }
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordergraph/ordergraph/graph/loader"
 	"github.com/ordergraph/ordergraph/graph/model"
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/auth"
@@ -19,9 +20,17 @@ import (
 
 // Resolver holds the services resolvers call.
 type Resolver struct {
-	Accounts     *auth.Users
-	Stores       *store.Service
+	Svc          Services
 	LoginLimiter *auth.Limiter
+}
+
+// Services are the domain services resolvers call. (A struct of its own, because
+// resolver methods such as Query.orders would shadow same-named fields.)
+type Services struct {
+	Accounts *auth.Users
+	Stores   *store.Service
+	// The services the per-request dataloaders also read from.
+	loader.Services
 }
 
 // storeID is the request's store. The @hasRole directive has already checked that one
@@ -64,13 +73,13 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 		if uid != sid {
 			return nil, nil
 		}
-		st, err := r.Stores.Get(ctx, sid)
+		st, err := r.Svc.Stores.Get(ctx, sid)
 		return nilIfNotFound(&st, err)
 	case "ApiKey":
 		if !principal(ctx).Role.AtLeast(store.RoleAdmin) {
 			return nil, nil
 		}
-		keys, err := r.Stores.ListAPIKeys(ctx, sid)
+		keys, err := r.Svc.Stores.ListAPIKeys(ctx, sid)
 		for i := range keys {
 			if keys[i].ID == uid {
 				return &keys[i], err
@@ -78,7 +87,7 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 		}
 		return nil, err
 	case "User":
-		m, err := r.Stores.Member(ctx, sid, uid)
+		m, err := r.Svc.Stores.Member(ctx, sid, uid)
 		if err != nil {
 			return nilIfNotFound[auth.User](nil, err)
 		}

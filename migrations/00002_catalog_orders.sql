@@ -8,6 +8,7 @@ CREATE TABLE products (
   sku                 text NOT NULL,
   name                text NOT NULL,
   price_minor         bigint NOT NULL CHECK (price_minor >= 0),
+  currency_code       char(3) NOT NULL,
   stock_on_hand       integer NOT NULL CHECK (stock_on_hand >= 0),
   stock_reserved      integer NOT NULL DEFAULT 0 CHECK (stock_reserved >= 0),
   low_stock_threshold integer NOT NULL DEFAULT 0 CHECK (low_stock_threshold >= 0),
@@ -83,6 +84,7 @@ CREATE TABLE order_lines (
   quantity         integer NOT NULL CHECK (quantity > 0),
   unit_price_minor bigint NOT NULL CHECK (unit_price_minor >= 0),
   total_minor      bigint NOT NULL CHECK (total_minor >= 0),
+  currency_code    char(3) NOT NULL,
   PRIMARY KEY (store_id, order_id, line_no),
   FOREIGN KEY (store_id, order_id) REFERENCES orders (store_id, id),
   FOREIGN KEY (store_id, product_id) REFERENCES products (store_id, id)

@@ -99,9 +99,13 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	defer pool.Close()
 
+	handler, err := graph.NewApp(graph.AppParams{Config: cfg, Pool: pool, Logger: log})
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
-		Handler:           graph.NewApp(graph.AppParams{Config: cfg, Pool: pool, Logger: log}),
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

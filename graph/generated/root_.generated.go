@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/ordergraph/ordergraph/graph/model"
 	"github.com/ordergraph/ordergraph/internal/store"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -23,8 +24,20 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	ApiKey() ApiKeyResolver
+	Customer() CustomerResolver
+	CustomerConnection() CustomerConnectionResolver
+	Fulfillment() FulfillmentResolver
+	Invoice() InvoiceResolver
+	InvoiceConnection() InvoiceConnectionResolver
 	Membership() MembershipResolver
 	Mutation() MutationResolver
+	Order() OrderResolver
+	OrderConnection() OrderConnectionResolver
+	OrderEvent() OrderEventResolver
+	OrderLine() OrderLineResolver
+	Payment() PaymentResolver
+	Product() ProductResolver
+	ProductConnection() ProductConnectionResolver
 	Query() QueryResolver
 	Store() StoreResolver
 	User() UserResolver
@@ -36,6 +49,15 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Address struct {
+		City        func(childComplexity int) int
+		CountryCode func(childComplexity int) int
+		Line1       func(childComplexity int) int
+		Line2       func(childComplexity int) int
+		Name        func(childComplexity int) int
+		PostalCode  func(childComplexity int) int
+	}
+
 	ApiKey struct {
 		CreatedAt  func(childComplexity int) int
 		ID         func(childComplexity int) int
@@ -57,6 +79,54 @@ type ComplexityRoot struct {
 		Secret func(childComplexity int) int
 	}
 
+	Customer struct {
+		CreatedAt func(childComplexity int) int
+		Email     func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Orders    func(childComplexity int, first *int, after *string) int
+	}
+
+	CustomerConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CustomerEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Fulfillment struct {
+		Carrier        func(childComplexity int) int
+		DeliveredAt    func(childComplexity int) int
+		ID             func(childComplexity int) int
+		ShippedAt      func(childComplexity int) int
+		Status         func(childComplexity int) int
+		TrackingNumber func(childComplexity int) int
+	}
+
+	Invoice struct {
+		ID       func(childComplexity int) int
+		IssuedAt func(childComplexity int) int
+		Number   func(childComplexity int) int
+		Order    func(childComplexity int) int
+		Status   func(childComplexity int) int
+		Total    func(childComplexity int) int
+	}
+
+	InvoiceConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	InvoiceEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Membership struct {
 		CreatedAt func(childComplexity int) int
 		Role      func(childComplexity int) int
@@ -70,12 +140,63 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddMember    func(childComplexity int, email string, role store.Role) int
-		CreateAPIKey func(childComplexity int, name string, role store.Role) int
-		CreateStore  func(childComplexity int, name string, slug string, currencyCode string) int
-		Login        func(childComplexity int, email string, password string) int
-		RevokeAPIKey func(childComplexity int, id string) int
-		SignUp       func(childComplexity int, email string, password string, name string) int
+		AddMember     func(childComplexity int, email string, role store.Role) int
+		AdjustStock   func(childComplexity int, productID string, delta int, reason *string) int
+		CreateAPIKey  func(childComplexity int, name string, role store.Role) int
+		CreateOrder   func(childComplexity int, input model.CreateOrderInput) int
+		CreateProduct func(childComplexity int, input model.CreateProductInput) int
+		CreateStore   func(childComplexity int, name string, slug string, currencyCode string) int
+		Login         func(childComplexity int, email string, password string) int
+		RevokeAPIKey  func(childComplexity int, id string) int
+		SignUp        func(childComplexity int, email string, password string, name string) int
+		UpdateProduct func(childComplexity int, id string, input model.UpdateProductInput) int
+	}
+
+	Order struct {
+		CreatedAt       func(childComplexity int) int
+		Customer        func(childComplexity int) int
+		Events          func(childComplexity int) int
+		Fulfillment     func(childComplexity int) int
+		ID              func(childComplexity int) int
+		IdempotencyKey  func(childComplexity int) int
+		Invoice         func(childComplexity int) int
+		Lines           func(childComplexity int) int
+		Note            func(childComplexity int) int
+		Number          func(childComplexity int) int
+		Payments        func(childComplexity int) int
+		ShippingAddress func(childComplexity int) int
+		Status          func(childComplexity int) int
+		Subtotal        func(childComplexity int) int
+		Total           func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+	}
+
+	OrderConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OrderEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	OrderEvent struct {
+		CreatedAt func(childComplexity int) int
+		Data      func(childComplexity int) int
+		Message   func(childComplexity int) int
+		Type      func(childComplexity int) int
+	}
+
+	OrderLine struct {
+		LineNo    func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Product   func(childComplexity int) int
+		Quantity  func(childComplexity int) int
+		SKU       func(childComplexity int) int
+		Total     func(childComplexity int) int
+		UnitPrice func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -83,12 +204,53 @@ type ComplexityRoot struct {
 		HasNextPage func(childComplexity int) int
 	}
 
+	Payment struct {
+		Amount    func(childComplexity int) int
+		Attempts  func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		LastError func(childComplexity int) int
+		Status    func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	Product struct {
+		CreatedAt         func(childComplexity int) int
+		ID                func(childComplexity int) int
+		LowStock          func(childComplexity int) int
+		LowStockThreshold func(childComplexity int) int
+		Name              func(childComplexity int) int
+		Price             func(childComplexity int) int
+		SKU               func(childComplexity int) int
+		StockAvailable    func(childComplexity int) int
+		StockOnHand       func(childComplexity int) int
+		StockReserved     func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+	}
+
+	ProductConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ProductEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Query struct {
-		APIKeys func(childComplexity int) int
-		Me      func(childComplexity int) int
-		Node    func(childComplexity int, id string) int
-		Store   func(childComplexity int) int
-		Users   func(childComplexity int, first *int, after *string) int
+		APIKeys   func(childComplexity int) int
+		Customers func(childComplexity int, first *int, after *string, filter *model.CustomerFilter) int
+		Invoices  func(childComplexity int, first *int, after *string, filter *model.InvoiceFilter) int
+		Me        func(childComplexity int) int
+		Node      func(childComplexity int, id string) int
+		Order     func(childComplexity int, id string) int
+		Orders    func(childComplexity int, first *int, after *string, filter *model.OrderFilter, orderBy *model.OrderOrder) int
+		Product   func(childComplexity int, id string) int
+		Products  func(childComplexity int, first *int, after *string, filter *model.ProductFilter) int
+		Store     func(childComplexity int) int
+		Users     func(childComplexity int, first *int, after *string) int
 	}
 
 	Store struct {
@@ -132,6 +294,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Address.city":
+		if e.ComplexityRoot.Address.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.City(childComplexity), true
+	case "Address.countryCode":
+		if e.ComplexityRoot.Address.CountryCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.CountryCode(childComplexity), true
+	case "Address.line1":
+		if e.ComplexityRoot.Address.Line1 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.Line1(childComplexity), true
+	case "Address.line2":
+		if e.ComplexityRoot.Address.Line2 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.Line2(childComplexity), true
+	case "Address.name":
+		if e.ComplexityRoot.Address.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.Name(childComplexity), true
+	case "Address.postalCode":
+		if e.ComplexityRoot.Address.PostalCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Address.PostalCode(childComplexity), true
 
 	case "ApiKey.createdAt":
 		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
@@ -208,6 +407,180 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateApiKeyPayload.Secret(childComplexity), true
 
+	case "Customer.createdAt":
+		if e.ComplexityRoot.Customer.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.CreatedAt(childComplexity), true
+	case "Customer.email":
+		if e.ComplexityRoot.Customer.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Email(childComplexity), true
+	case "Customer.id":
+		if e.ComplexityRoot.Customer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.ID(childComplexity), true
+	case "Customer.name":
+		if e.ComplexityRoot.Customer.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Name(childComplexity), true
+	case "Customer.orders":
+		if e.ComplexityRoot.Customer.Orders == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_orders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Orders(childComplexity, args["first"].(*int), args["after"].(*string)), true
+
+	case "CustomerConnection.edges":
+		if e.ComplexityRoot.CustomerConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.Edges(childComplexity), true
+	case "CustomerConnection.pageInfo":
+		if e.ComplexityRoot.CustomerConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.PageInfo(childComplexity), true
+	case "CustomerConnection.totalCount":
+		if e.ComplexityRoot.CustomerConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.TotalCount(childComplexity), true
+
+	case "CustomerEdge.cursor":
+		if e.ComplexityRoot.CustomerEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerEdge.Cursor(childComplexity), true
+	case "CustomerEdge.node":
+		if e.ComplexityRoot.CustomerEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
+
+	case "Fulfillment.carrier":
+		if e.ComplexityRoot.Fulfillment.Carrier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Fulfillment.Carrier(childComplexity), true
+	case "Fulfillment.deliveredAt":
+		if e.ComplexityRoot.Fulfillment.DeliveredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Fulfillment.DeliveredAt(childComplexity), true
+	case "Fulfillment.id":
+		if e.ComplexityRoot.Fulfillment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Fulfillment.ID(childComplexity), true
+	case "Fulfillment.shippedAt":
+		if e.ComplexityRoot.Fulfillment.ShippedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Fulfillment.ShippedAt(childComplexity), true
+	case "Fulfillment.status":
+		if e.ComplexityRoot.Fulfillment.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Fulfillment.Status(childComplexity), true
+	case "Fulfillment.trackingNumber":
+		if e.ComplexityRoot.Fulfillment.TrackingNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Fulfillment.TrackingNumber(childComplexity), true
+
+	case "Invoice.id":
+		if e.ComplexityRoot.Invoice.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.ID(childComplexity), true
+	case "Invoice.issuedAt":
+		if e.ComplexityRoot.Invoice.IssuedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.IssuedAt(childComplexity), true
+	case "Invoice.number":
+		if e.ComplexityRoot.Invoice.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Number(childComplexity), true
+	case "Invoice.order":
+		if e.ComplexityRoot.Invoice.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Order(childComplexity), true
+	case "Invoice.status":
+		if e.ComplexityRoot.Invoice.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Status(childComplexity), true
+	case "Invoice.total":
+		if e.ComplexityRoot.Invoice.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Total(childComplexity), true
+
+	case "InvoiceConnection.edges":
+		if e.ComplexityRoot.InvoiceConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceConnection.Edges(childComplexity), true
+	case "InvoiceConnection.pageInfo":
+		if e.ComplexityRoot.InvoiceConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceConnection.PageInfo(childComplexity), true
+	case "InvoiceConnection.totalCount":
+		if e.ComplexityRoot.InvoiceConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceConnection.TotalCount(childComplexity), true
+
+	case "InvoiceEdge.cursor":
+		if e.ComplexityRoot.InvoiceEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceEdge.Cursor(childComplexity), true
+	case "InvoiceEdge.node":
+		if e.ComplexityRoot.InvoiceEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceEdge.Node(childComplexity), true
+
 	case "Membership.createdAt":
 		if e.ComplexityRoot.Membership.CreatedAt == nil {
 			break
@@ -257,6 +630,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddMember(childComplexity, args["email"].(string), args["role"].(store.Role)), true
+	case "Mutation.adjustStock":
+		if e.ComplexityRoot.Mutation.AdjustStock == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_adjustStock_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AdjustStock(childComplexity, args["productId"].(string), args["delta"].(int), args["reason"].(*string)), true
 	case "Mutation.createApiKey":
 		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
 			break
@@ -268,6 +652,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["name"].(string), args["role"].(store.Role)), true
+	case "Mutation.createOrder":
+		if e.ComplexityRoot.Mutation.CreateOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateOrder(childComplexity, args["input"].(model.CreateOrderInput)), true
+	case "Mutation.createProduct":
+		if e.ComplexityRoot.Mutation.CreateProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateProduct(childComplexity, args["input"].(model.CreateProductInput)), true
 	case "Mutation.createStore":
 		if e.ComplexityRoot.Mutation.CreateStore == nil {
 			break
@@ -312,6 +718,214 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignUp(childComplexity, args["email"].(string), args["password"].(string), args["name"].(string)), true
+	case "Mutation.updateProduct":
+		if e.ComplexityRoot.Mutation.UpdateProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateProduct(childComplexity, args["id"].(string), args["input"].(model.UpdateProductInput)), true
+
+	case "Order.createdAt":
+		if e.ComplexityRoot.Order.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.CreatedAt(childComplexity), true
+	case "Order.customer":
+		if e.ComplexityRoot.Order.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Customer(childComplexity), true
+	case "Order.events":
+		if e.ComplexityRoot.Order.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Events(childComplexity), true
+	case "Order.fulfillment":
+		if e.ComplexityRoot.Order.Fulfillment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Fulfillment(childComplexity), true
+	case "Order.id":
+		if e.ComplexityRoot.Order.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.ID(childComplexity), true
+	case "Order.idempotencyKey":
+		if e.ComplexityRoot.Order.IdempotencyKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.IdempotencyKey(childComplexity), true
+	case "Order.invoice":
+		if e.ComplexityRoot.Order.Invoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Invoice(childComplexity), true
+	case "Order.lines":
+		if e.ComplexityRoot.Order.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Lines(childComplexity), true
+	case "Order.note":
+		if e.ComplexityRoot.Order.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Note(childComplexity), true
+	case "Order.number":
+		if e.ComplexityRoot.Order.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Number(childComplexity), true
+	case "Order.payments":
+		if e.ComplexityRoot.Order.Payments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Payments(childComplexity), true
+	case "Order.shippingAddress":
+		if e.ComplexityRoot.Order.ShippingAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.ShippingAddress(childComplexity), true
+	case "Order.status":
+		if e.ComplexityRoot.Order.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Status(childComplexity), true
+	case "Order.subtotal":
+		if e.ComplexityRoot.Order.Subtotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Subtotal(childComplexity), true
+	case "Order.total":
+		if e.ComplexityRoot.Order.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Total(childComplexity), true
+	case "Order.updatedAt":
+		if e.ComplexityRoot.Order.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.UpdatedAt(childComplexity), true
+
+	case "OrderConnection.edges":
+		if e.ComplexityRoot.OrderConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderConnection.Edges(childComplexity), true
+	case "OrderConnection.pageInfo":
+		if e.ComplexityRoot.OrderConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderConnection.PageInfo(childComplexity), true
+	case "OrderConnection.totalCount":
+		if e.ComplexityRoot.OrderConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderConnection.TotalCount(childComplexity), true
+
+	case "OrderEdge.cursor":
+		if e.ComplexityRoot.OrderEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderEdge.Cursor(childComplexity), true
+	case "OrderEdge.node":
+		if e.ComplexityRoot.OrderEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderEdge.Node(childComplexity), true
+
+	case "OrderEvent.createdAt":
+		if e.ComplexityRoot.OrderEvent.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderEvent.CreatedAt(childComplexity), true
+	case "OrderEvent.data":
+		if e.ComplexityRoot.OrderEvent.Data == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderEvent.Data(childComplexity), true
+	case "OrderEvent.message":
+		if e.ComplexityRoot.OrderEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderEvent.Message(childComplexity), true
+	case "OrderEvent.type":
+		if e.ComplexityRoot.OrderEvent.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderEvent.Type(childComplexity), true
+
+	case "OrderLine.lineNumber":
+		if e.ComplexityRoot.OrderLine.LineNo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.LineNo(childComplexity), true
+	case "OrderLine.name":
+		if e.ComplexityRoot.OrderLine.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.Name(childComplexity), true
+	case "OrderLine.product":
+		if e.ComplexityRoot.OrderLine.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.Product(childComplexity), true
+	case "OrderLine.quantity":
+		if e.ComplexityRoot.OrderLine.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.Quantity(childComplexity), true
+	case "OrderLine.sku":
+		if e.ComplexityRoot.OrderLine.SKU == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.SKU(childComplexity), true
+	case "OrderLine.total":
+		if e.ComplexityRoot.OrderLine.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.Total(childComplexity), true
+	case "OrderLine.unitPrice":
+		if e.ComplexityRoot.OrderLine.UnitPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.UnitPrice(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -326,13 +940,177 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "Payment.amount":
+		if e.ComplexityRoot.Payment.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Amount(childComplexity), true
+	case "Payment.attempts":
+		if e.ComplexityRoot.Payment.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Attempts(childComplexity), true
+	case "Payment.createdAt":
+		if e.ComplexityRoot.Payment.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.CreatedAt(childComplexity), true
+	case "Payment.id":
+		if e.ComplexityRoot.Payment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.ID(childComplexity), true
+	case "Payment.lastError":
+		if e.ComplexityRoot.Payment.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.LastError(childComplexity), true
+	case "Payment.status":
+		if e.ComplexityRoot.Payment.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Status(childComplexity), true
+	case "Payment.updatedAt":
+		if e.ComplexityRoot.Payment.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.UpdatedAt(childComplexity), true
+
+	case "Product.createdAt":
+		if e.ComplexityRoot.Product.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.CreatedAt(childComplexity), true
+	case "Product.id":
+		if e.ComplexityRoot.Product.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.ID(childComplexity), true
+	case "Product.lowStock":
+		if e.ComplexityRoot.Product.LowStock == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.LowStock(childComplexity), true
+	case "Product.lowStockThreshold":
+		if e.ComplexityRoot.Product.LowStockThreshold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.LowStockThreshold(childComplexity), true
+	case "Product.name":
+		if e.ComplexityRoot.Product.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Name(childComplexity), true
+	case "Product.price":
+		if e.ComplexityRoot.Product.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Price(childComplexity), true
+	case "Product.sku":
+		if e.ComplexityRoot.Product.SKU == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.SKU(childComplexity), true
+	case "Product.stockAvailable":
+		if e.ComplexityRoot.Product.StockAvailable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.StockAvailable(childComplexity), true
+	case "Product.stockOnHand":
+		if e.ComplexityRoot.Product.StockOnHand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.StockOnHand(childComplexity), true
+	case "Product.stockReserved":
+		if e.ComplexityRoot.Product.StockReserved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.StockReserved(childComplexity), true
+	case "Product.updatedAt":
+		if e.ComplexityRoot.Product.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.UpdatedAt(childComplexity), true
+
+	case "ProductConnection.edges":
+		if e.ComplexityRoot.ProductConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductConnection.Edges(childComplexity), true
+	case "ProductConnection.pageInfo":
+		if e.ComplexityRoot.ProductConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductConnection.PageInfo(childComplexity), true
+	case "ProductConnection.totalCount":
+		if e.ComplexityRoot.ProductConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductConnection.TotalCount(childComplexity), true
+
+	case "ProductEdge.cursor":
+		if e.ComplexityRoot.ProductEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductEdge.Cursor(childComplexity), true
+	case "ProductEdge.node":
+		if e.ComplexityRoot.ProductEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductEdge.Node(childComplexity), true
+
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.APIKeys(childComplexity), true
+	case "Query.customers":
+		if e.ComplexityRoot.Query.Customers == nil {
+			break
+		}
 
+		args, err := ec.field_Query_customers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Customers(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.CustomerFilter)), true
+
+	case "Query.invoices":
+		if e.ComplexityRoot.Query.Invoices == nil {
+			break
+		}
+
+		args, err := ec.field_Query_invoices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Invoices(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.InvoiceFilter)), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -350,6 +1128,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.order":
+		if e.ComplexityRoot.Query.Order == nil {
+			break
+		}
+
+		args, err := ec.field_Query_order_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Order(childComplexity, args["id"].(string)), true
+	case "Query.orders":
+		if e.ComplexityRoot.Query.Orders == nil {
+			break
+		}
+
+		args, err := ec.field_Query_orders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.OrderFilter), args["orderBy"].(*model.OrderOrder)), true
+	case "Query.product":
+		if e.ComplexityRoot.Query.Product == nil {
+			break
+		}
+
+		args, err := ec.field_Query_product_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Product(childComplexity, args["id"].(string)), true
+	case "Query.products":
+		if e.ComplexityRoot.Query.Products == nil {
+			break
+		}
+
+		args, err := ec.field_Query_products_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Products(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ProductFilter)), true
 	case "Query.store":
 		if e.ComplexityRoot.Query.Store == nil {
 			break
@@ -469,7 +1291,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
-	inputUnmarshalMap := graphql.BuildUnmarshalerMap()
+	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
+		ec.unmarshalInputAddressInput,
+		ec.unmarshalInputCreateOrderInput,
+		ec.unmarshalInputCreateProductInput,
+		ec.unmarshalInputCustomerFilter,
+		ec.unmarshalInputCustomerInput,
+		ec.unmarshalInputInvoiceFilter,
+		ec.unmarshalInputOrderFilter,
+		ec.unmarshalInputOrderLineInput,
+		ec.unmarshalInputOrderOrder,
+		ec.unmarshalInputProductFilter,
+		ec.unmarshalInputUpdateProductInput,
+	)
 	first := true
 
 	switch opCtx.Operation.Operation {
@@ -544,6 +1378,316 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/catalog.graphqls", Input: `extend type Query {
+  "Products of the chosen store, newest first."
+  products(first: Int, after: String, filter: ProductFilter): ProductConnection! @hasRole(role: VIEWER)
+  "A product by id; null when missing or another store's."
+  product(id: ID!): Product @hasRole(role: VIEWER)
+  "Customers of the chosen store, newest first. Customers are created by order intake."
+  customers(first: Int, after: String, filter: CustomerFilter): CustomerConnection! @hasRole(role: VIEWER)
+}
+
+extend type Mutation {
+  "Create a product. sku is unique per store; price is in the store's currency."
+  createProduct(input: CreateProductInput!): Product! @hasRole(role: STAFF)
+  "Change a product's name, price or low-stock threshold. Stock changes go through adjustStock."
+  updateProduct(id: ID!, input: UpdateProductInput!): Product! @hasRole(role: STAFF)
+  "Add (delta > 0) or remove (delta < 0) stock on hand, recorded as a stock movement with the reason."
+  adjustStock(productId: ID!, delta: Int!, reason: String): Product! @hasRole(role: STAFF)
+}
+
+type Product implements Node {
+  id: ID!
+  sku: String!
+  name: String!
+  price: Money!
+  "Units in the warehouse, reserved ones included."
+  stockOnHand: Int!
+  "Units held by orders that have not shipped yet."
+  stockReserved: Int!
+  "stockOnHand - stockReserved: what new orders can take."
+  stockAvailable: Int!
+  "At or below this many available units the product counts as low on stock."
+  lowStockThreshold: Int!
+  lowStock: Boolean!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+input CreateProductInput {
+  sku: String!
+  name: String!
+  price: Decimal!
+  stockOnHand: Int!
+  lowStockThreshold: Int
+}
+
+input UpdateProductInput {
+  name: String
+  price: Decimal
+  lowStockThreshold: Int
+}
+
+input ProductFilter {
+  "Case-insensitive substring of sku or name."
+  search: String
+  "Only products whose available stock is at or below their threshold."
+  lowStock: Boolean
+}
+
+type ProductEdge {
+  cursor: String!
+  node: Product!
+}
+
+type ProductConnection {
+  edges: [ProductEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type Customer implements Node {
+  id: ID!
+  email: String!
+  name: String
+  createdAt: DateTime!
+  "This customer's orders, newest first."
+  orders(first: Int, after: String): OrderConnection!
+}
+
+input CustomerFilter {
+  "Case-insensitive substring of email or name."
+  search: String
+}
+
+type CustomerEdge {
+  cursor: String!
+  node: Customer!
+}
+
+type CustomerConnection {
+  edges: [CustomerEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+`, BuiltIn: false},
+	{Name: "../schema/order.graphqls", Input: `extend type Query {
+  "Orders of the chosen store. Default order: newest first."
+  orders(first: Int, after: String, filter: OrderFilter, orderBy: OrderOrder): OrderConnection! @hasRole(role: VIEWER)
+  "An order by id; null when missing or another store's."
+  order(id: ID!): Order @hasRole(role: VIEWER)
+  "Invoices of the chosen store, newest first. Invoices are issued when payment is captured."
+  invoices(first: Int, after: String, filter: InvoiceFilter): InvoiceConnection! @hasRole(role: VIEWER)
+}
+
+extend type Mutation {
+  """
+  Place an order. Idempotent on idempotencyKey: a replay with the same input returns the
+  first result; the same key with different input is CONFLICT. Stock is reserved
+  atomically (INSUFFICIENT_STOCK names the short SKUs); totals use current prices.
+  """
+  createOrder(input: CreateOrderInput!): Order! @hasRole(role: STAFF)
+}
+
+enum OrderStatus {
+  PENDING
+  ON_HOLD
+  AWAITING_PAYMENT
+  PAID
+  FULFILLING
+  SHIPPED
+  DELIVERED
+  PAYMENT_FAILED
+  CANCELLED
+}
+
+type Order implements Node {
+  id: ID!
+  "Per-store, gap-free, starting at 1."
+  number: Int!
+  status: OrderStatus!
+  customer: Customer!
+  lines: [OrderLine!]!
+  subtotal: Money!
+  total: Money!
+  shippingAddress: Address!
+  note: String
+  idempotencyKey: String!
+  payments: [Payment!]!
+  invoice: Invoice
+  fulfillment: Fulfillment
+  "The timeline, oldest first."
+  events: [OrderEvent!]!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+type OrderLine {
+  lineNumber: Int!
+  product: Product!
+  "The SKU and name when the order was placed."
+  sku: String!
+  name: String!
+  quantity: Int!
+  unitPrice: Money!
+  total: Money!
+}
+
+type Address {
+  name: String
+  line1: String!
+  line2: String
+  city: String!
+  postalCode: String!
+  countryCode: String!
+}
+
+type OrderEvent {
+  type: String!
+  message: String!
+  "Event details as a JSON object."
+  data: String!
+  createdAt: DateTime!
+}
+
+enum PaymentStatus {
+  PENDING
+  RETRYING
+  CAPTURED
+  DECLINED
+  FAILED
+  REFUNDED
+}
+
+type Payment implements Node {
+  id: ID!
+  status: PaymentStatus!
+  amount: Money!
+  attempts: Int!
+  lastError: String
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+enum InvoiceStatus {
+  ISSUED
+  VOID
+  CREDITED
+}
+
+type Invoice implements Node {
+  id: ID!
+  "Per-store, gap-free."
+  number: Int!
+  status: InvoiceStatus!
+  total: Money!
+  order: Order!
+  issuedAt: DateTime!
+}
+
+enum FulfillmentStatus {
+  PENDING
+  SHIPPED
+  DELIVERED
+  CANCELLED
+}
+
+type Fulfillment implements Node {
+  id: ID!
+  status: FulfillmentStatus!
+  carrier: String
+  trackingNumber: String
+  shippedAt: DateTime
+  deliveredAt: DateTime
+}
+
+input CreateOrderInput {
+  "1 to 200 characters chosen by the client, unique per order (e.g. a UUID)."
+  idempotencyKey: String!
+  customer: CustomerInput!
+  "1 to 100 lines."
+  lines: [OrderLineInput!]!
+  shippingAddress: AddressInput!
+  note: String
+}
+
+input CustomerInput {
+  email: String!
+  name: String
+}
+
+"A line names its product by productId or by sku (exactly one)."
+input OrderLineInput {
+  productId: ID
+  sku: String
+  "1 to 10,000."
+  quantity: Int!
+}
+
+input AddressInput {
+  name: String
+  line1: String!
+  line2: String
+  city: String!
+  postalCode: String!
+  "ISO 3166-1 alpha-2, e.g. DE."
+  countryCode: String!
+}
+
+input OrderFilter {
+  status: [OrderStatus!]
+  customerEmail: String
+  number: Int
+  createdFrom: DateTime
+  "Exclusive."
+  createdTo: DateTime
+  totalMin: Decimal
+  totalMax: Decimal
+}
+
+enum OrderSortField {
+  CREATED_AT
+  NUMBER
+  TOTAL
+}
+
+enum SortDirection {
+  ASC
+  DESC
+}
+
+input OrderOrder {
+  field: OrderSortField!
+  direction: SortDirection = DESC
+}
+
+type OrderEdge {
+  cursor: String!
+  node: Order!
+}
+
+type OrderConnection {
+  edges: [OrderEdge!]!
+  pageInfo: PageInfo!
+  "All orders matching the filter (computed only when selected)."
+  totalCount: Int!
+}
+
+input InvoiceFilter {
+  status: [InvoiceStatus!]
+}
+
+type InvoiceEdge {
+  cursor: String!
+  node: Invoice!
+}
+
+type InvoiceConnection {
+  edges: [InvoiceEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+`, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
 Ordergraph's GraphQL API. Authenticate with ` + "`" + `Authorization: Bearer <token or API key>` + "`" + `;
 choose the store with ` + "`" + `X-Store-ID` + "`" + ` when using a user token (API keys are bound to one store).
@@ -683,6 +1827,24 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_Address(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Address_name(ctx, field)
+	case "line1":
+		return ec.fieldContext_Address_line1(ctx, field)
+	case "line2":
+		return ec.fieldContext_Address_line2(ctx, field)
+	case "city":
+		return ec.fieldContext_Address_city(ctx, field)
+	case "postalCode":
+		return ec.fieldContext_Address_postalCode(ctx, field)
+	case "countryCode":
+		return ec.fieldContext_Address_countryCode(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Address", field.Name)
+}
+
 func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -725,6 +1887,102 @@ func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type CreateApiKeyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Customer_id(ctx, field)
+	case "email":
+		return ec.fieldContext_Customer_email(ctx, field)
+	case "name":
+		return ec.fieldContext_Customer_name(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Customer_createdAt(ctx, field)
+	case "orders":
+		return ec.fieldContext_Customer_orders(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CustomerConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CustomerConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CustomerEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CustomerEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Fulfillment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Fulfillment_id(ctx, field)
+	case "status":
+		return ec.fieldContext_Fulfillment_status(ctx, field)
+	case "carrier":
+		return ec.fieldContext_Fulfillment_carrier(ctx, field)
+	case "trackingNumber":
+		return ec.fieldContext_Fulfillment_trackingNumber(ctx, field)
+	case "shippedAt":
+		return ec.fieldContext_Fulfillment_shippedAt(ctx, field)
+	case "deliveredAt":
+		return ec.fieldContext_Fulfillment_deliveredAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Fulfillment", field.Name)
+}
+
+func (ec *executionContext) childFields_Invoice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Invoice_id(ctx, field)
+	case "number":
+		return ec.fieldContext_Invoice_number(ctx, field)
+	case "status":
+		return ec.fieldContext_Invoice_status(ctx, field)
+	case "total":
+		return ec.fieldContext_Invoice_total(ctx, field)
+	case "order":
+		return ec.fieldContext_Invoice_order(ctx, field)
+	case "issuedAt":
+		return ec.fieldContext_Invoice_issuedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Invoice", field.Name)
+}
+
+func (ec *executionContext) childFields_InvoiceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_InvoiceConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_InvoiceConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_InvoiceConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvoiceConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_InvoiceEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_InvoiceEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_InvoiceEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvoiceEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Membership(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "store":
@@ -739,6 +1997,110 @@ func (ec *executionContext) childFields_Membership(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Membership", field.Name)
 }
 
+func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "amount":
+		return ec.fieldContext_Money_amount(ctx, field)
+	case "currencyCode":
+		return ec.fieldContext_Money_currencyCode(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
+}
+
+func (ec *executionContext) childFields_Order(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Order_id(ctx, field)
+	case "number":
+		return ec.fieldContext_Order_number(ctx, field)
+	case "status":
+		return ec.fieldContext_Order_status(ctx, field)
+	case "customer":
+		return ec.fieldContext_Order_customer(ctx, field)
+	case "lines":
+		return ec.fieldContext_Order_lines(ctx, field)
+	case "subtotal":
+		return ec.fieldContext_Order_subtotal(ctx, field)
+	case "total":
+		return ec.fieldContext_Order_total(ctx, field)
+	case "shippingAddress":
+		return ec.fieldContext_Order_shippingAddress(ctx, field)
+	case "note":
+		return ec.fieldContext_Order_note(ctx, field)
+	case "idempotencyKey":
+		return ec.fieldContext_Order_idempotencyKey(ctx, field)
+	case "payments":
+		return ec.fieldContext_Order_payments(ctx, field)
+	case "invoice":
+		return ec.fieldContext_Order_invoice(ctx, field)
+	case "fulfillment":
+		return ec.fieldContext_Order_fulfillment(ctx, field)
+	case "events":
+		return ec.fieldContext_Order_events(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Order_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Order_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OrderConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OrderConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OrderConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OrderEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OrderEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_OrderEvent_type(ctx, field)
+	case "message":
+		return ec.fieldContext_OrderEvent_message(ctx, field)
+	case "data":
+		return ec.fieldContext_OrderEvent_data(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_OrderEvent_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "lineNumber":
+		return ec.fieldContext_OrderLine_lineNumber(ctx, field)
+	case "product":
+		return ec.fieldContext_OrderLine_product(ctx, field)
+	case "sku":
+		return ec.fieldContext_OrderLine_sku(ctx, field)
+	case "name":
+		return ec.fieldContext_OrderLine_name(ctx, field)
+	case "quantity":
+		return ec.fieldContext_OrderLine_quantity(ctx, field)
+	case "unitPrice":
+		return ec.fieldContext_OrderLine_unitPrice(ctx, field)
+	case "total":
+		return ec.fieldContext_OrderLine_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderLine", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -747,6 +2109,76 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Payment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Payment_id(ctx, field)
+	case "status":
+		return ec.fieldContext_Payment_status(ctx, field)
+	case "amount":
+		return ec.fieldContext_Payment_amount(ctx, field)
+	case "attempts":
+		return ec.fieldContext_Payment_attempts(ctx, field)
+	case "lastError":
+		return ec.fieldContext_Payment_lastError(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Payment_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Payment_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Payment", field.Name)
+}
+
+func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Product_id(ctx, field)
+	case "sku":
+		return ec.fieldContext_Product_sku(ctx, field)
+	case "name":
+		return ec.fieldContext_Product_name(ctx, field)
+	case "price":
+		return ec.fieldContext_Product_price(ctx, field)
+	case "stockOnHand":
+		return ec.fieldContext_Product_stockOnHand(ctx, field)
+	case "stockReserved":
+		return ec.fieldContext_Product_stockReserved(ctx, field)
+	case "stockAvailable":
+		return ec.fieldContext_Product_stockAvailable(ctx, field)
+	case "lowStockThreshold":
+		return ec.fieldContext_Product_lowStockThreshold(ctx, field)
+	case "lowStock":
+		return ec.fieldContext_Product_lowStock(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Product_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Product_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
+}
+
+func (ec *executionContext) childFields_ProductConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProductConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProductConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProductConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProductEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ProductEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ProductEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Store(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -3,11 +3,29 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/ordergraph/ordergraph/internal/auth"
+	"github.com/ordergraph/ordergraph/internal/customer"
+	"github.com/ordergraph/ordergraph/internal/invoice"
+	"github.com/ordergraph/ordergraph/internal/order"
+	"github.com/ordergraph/ordergraph/internal/product"
 	"github.com/ordergraph/ordergraph/internal/store"
 )
+
+type AddressInput struct {
+	Name       *string `json:"name,omitempty"`
+	Line1      string  `json:"line1"`
+	Line2      *string `json:"line2,omitempty"`
+	City       string  `json:"city"`
+	PostalCode string  `json:"postalCode"`
+	// ISO 3166-1 alpha-2, e.g. DE.
+	CountryCode string `json:"countryCode"`
+}
 
 type AuthPayload struct {
 	// A JWT for Authorization: Bearer.
@@ -22,6 +40,48 @@ type CreateAPIKeyPayload struct {
 	Secret string `json:"secret"`
 }
 
+type CreateOrderInput struct {
+	// 1 to 200 characters chosen by the client, unique per order (e.g. a UUID).
+	IdempotencyKey string         `json:"idempotencyKey"`
+	Customer       *CustomerInput `json:"customer"`
+	// 1 to 100 lines.
+	Lines           []*OrderLineInput `json:"lines"`
+	ShippingAddress *AddressInput     `json:"shippingAddress"`
+	Note            *string           `json:"note,omitempty"`
+}
+
+type CreateProductInput struct {
+	Sku               string `json:"sku"`
+	Name              string `json:"name"`
+	Price             string `json:"price"`
+	StockOnHand       int    `json:"stockOnHand"`
+	LowStockThreshold *int   `json:"lowStockThreshold,omitempty"`
+}
+
+type CustomerEdge struct {
+	Cursor string             `json:"cursor"`
+	Node   *customer.Customer `json:"node"`
+}
+
+type CustomerFilter struct {
+	// Case-insensitive substring of email or name.
+	Search *string `json:"search,omitempty"`
+}
+
+type CustomerInput struct {
+	Email string  `json:"email"`
+	Name  *string `json:"name,omitempty"`
+}
+
+type InvoiceEdge struct {
+	Cursor string           `json:"cursor"`
+	Node   *invoice.Invoice `json:"node"`
+}
+
+type InvoiceFilter struct {
+	Status []string `json:"status,omitempty"`
+}
+
 type Money struct {
 	Amount       string `json:"amount"`
 	CurrencyCode string `json:"currencyCode"`
@@ -30,12 +90,59 @@ type Money struct {
 type Mutation struct {
 }
 
+type OrderEdge struct {
+	Cursor string       `json:"cursor"`
+	Node   *order.Order `json:"node"`
+}
+
+type OrderFilter struct {
+	Status        []order.Status `json:"status,omitempty"`
+	CustomerEmail *string        `json:"customerEmail,omitempty"`
+	Number        *int           `json:"number,omitempty"`
+	CreatedFrom   *time.Time     `json:"createdFrom,omitempty"`
+	// Exclusive.
+	CreatedTo *time.Time `json:"createdTo,omitempty"`
+	TotalMin  *string    `json:"totalMin,omitempty"`
+	TotalMax  *string    `json:"totalMax,omitempty"`
+}
+
+// A line names its product by productId or by sku (exactly one).
+type OrderLineInput struct {
+	ProductID *string `json:"productId,omitempty"`
+	Sku       *string `json:"sku,omitempty"`
+	// 1 to 10,000.
+	Quantity int `json:"quantity"`
+}
+
+type OrderOrder struct {
+	Field     order.SortField `json:"field"`
+	Direction *SortDirection  `json:"direction,omitempty"`
+}
+
 type PageInfo struct {
 	HasNextPage bool    `json:"hasNextPage"`
 	EndCursor   *string `json:"endCursor,omitempty"`
 }
 
+type ProductEdge struct {
+	Cursor string           `json:"cursor"`
+	Node   *product.Product `json:"node"`
+}
+
+type ProductFilter struct {
+	// Case-insensitive substring of sku or name.
+	Search *string `json:"search,omitempty"`
+	// Only products whose available stock is at or below their threshold.
+	LowStock *bool `json:"lowStock,omitempty"`
+}
+
 type Query struct {
+}
+
+type UpdateProductInput struct {
+	Name              *string `json:"name,omitempty"`
+	Price             *string `json:"price,omitempty"`
+	LowStockThreshold *int    `json:"lowStockThreshold,omitempty"`
 }
 
 type UserConnection struct {
@@ -47,4 +154,59 @@ type UserEdge struct {
 	Cursor string     `json:"cursor"`
 	Node   *auth.User `json:"node"`
 	Role   store.Role `json:"role"`
+}
+
+type SortDirection string
+
+const (
+	SortDirectionAsc  SortDirection = "ASC"
+	SortDirectionDesc SortDirection = "DESC"
+)
+
+var AllSortDirection = []SortDirection{
+	SortDirectionAsc,
+	SortDirectionDesc,
+}
+
+func (e SortDirection) IsValid() bool {
+	switch e {
+	case SortDirectionAsc, SortDirectionDesc:
+		return true
+	}
+	return false
+}
+
+func (e SortDirection) String() string {
+	return string(e)
+}
+
+func (e *SortDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SortDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SortDirection", str)
+	}
+	return nil
+}
+
+func (e SortDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SortDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SortDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

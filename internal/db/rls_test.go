@@ -33,13 +33,13 @@ func fixtures(ctx context.Context, tx pgx.Tx, s uuid.UUID) error {
 		{"store_counters", `INSERT INTO store_counters (store_id) VALUES ($1)`, []any{s}},
 		{"memberships", `INSERT INTO memberships (store_id, user_id, role) VALUES ($1, $2, 'OWNER')`, []any{s, user}},
 		{"api_keys", `INSERT INTO api_keys (store_id, name, role, key_prefix, key_hash) VALUES ($1, 'k', 'ADMIN', 'og_x', $2)`, []any{s, s[:]}},
-		{"products", `INSERT INTO products (store_id, id, sku, name, price_minor, stock_on_hand) VALUES ($1, $2, 'SKU-1', 'P', 100, 5)`, []any{s, product}},
+		{"products", `INSERT INTO products (store_id, id, sku, name, price_minor, currency_code, stock_on_hand) VALUES ($1, $2, 'SKU-1', 'P', 100, 'EUR', 5)`, []any{s, product}},
 		{"stock_movements", `INSERT INTO stock_movements (store_id, product_id, delta, reason) VALUES ($1, $2, 5, 'initial')`, []any{s, product}},
 		{"customers", `INSERT INTO customers (store_id, id, email) VALUES ($1, $2, 'c@example.com')`, []any{s, customer}},
 		{"orders", `INSERT INTO orders (store_id, id, number, customer_id, currency_code, subtotal_minor, total_minor,
 			shipping_address, idempotency_key, request_hash) VALUES ($1, $2, 1, $3, 'EUR', 100, 100, '{}', 'k', '\x00')`, []any{s, order, customer}},
-		{"order_lines", `INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity, unit_price_minor, total_minor)
-			VALUES ($1, $2, 1, $3, 'SKU-1', 'P', 1, 100, 100)`, []any{s, order, product}},
+		{"order_lines", `INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity, unit_price_minor, total_minor, currency_code)
+			VALUES ($1, $2, 1, $3, 'SKU-1', 'P', 1, 100, 100, 'EUR')`, []any{s, order, product}},
 		{"order_events", `INSERT INTO order_events (store_id, order_id, type, message) VALUES ($1, $2, 'created', 'm')`, []any{s, order}},
 		{"payments", `INSERT INTO payments (store_id, order_id, status, amount_minor, currency_code, idempotency_key)
 			VALUES ($1, $2, 'PENDING', 100, 'EUR', $3)`, []any{s, order, order.String()}},

@@ -5,6 +5,9 @@ package page
 import (
 	"encoding/base64"
 	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
 )
@@ -67,4 +70,19 @@ func Trim[T any](rows []T, first int) ([]T, bool) {
 		return rows[:first], true
 	}
 	return rows, false
+}
+
+// TimeCursor is the cursor of a row ordered by a timestamp, ties broken by id.
+func TimeCursor(sort string, t time.Time, id uuid.UUID) Cursor {
+	return Cursor{Sort: sort, Value: t.Format(time.RFC3339Nano), ID: id.String()}
+}
+
+// TimeID decodes a cursor made by TimeCursor.
+func (c Cursor) TimeID() (time.Time, uuid.UUID, error) {
+	t, err := time.Parse(time.RFC3339Nano, c.Value)
+	id, err2 := uuid.Parse(c.ID)
+	if err != nil || err2 != nil {
+		return t, id, apperr.Invalid("after", "after is not a cursor returned by this connection")
+	}
+	return t, id, nil
 }

@@ -109,12 +109,10 @@ func (s *Service) ListMembers(ctx context.Context, storeID uuid.UUID, args page.
 	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
 		after, afterID := time.Time{}, uuid.Nil
 		if args.After != nil {
-			t, err := time.Parse(time.RFC3339Nano, args.After.Value)
-			id, err2 := uuid.Parse(args.After.ID)
-			if err != nil || err2 != nil {
-				return apperr.Invalid("after", "after is not a cursor returned by this connection")
+			var err error
+			if after, afterID, err = args.After.TimeID(); err != nil {
+				return err
 			}
-			after, afterID = t, id
 		}
 		rows, err := q.Query(ctx, `SELECT m.store_id, m.user_id, m.role, m.created_at, u.email, u.name
 			FROM memberships m JOIN users u ON u.id = m.user_id
@@ -139,7 +137,7 @@ func (s *Service) ListMembers(ctx context.Context, storeID uuid.UUID, args page.
 
 // MemberCursor is the cursor of m in ListMembers' ordering.
 func MemberCursor(m Member) page.Cursor {
-	return page.Cursor{Sort: MemberSort, Value: m.CreatedAt.Format(time.RFC3339Nano), ID: m.UserID.String()}
+	return page.TimeCursor(MemberSort, m.CreatedAt, m.UserID)
 }
 
 // MemberSort names ListMembers' ordering.

@@ -1,0 +1,99 @@
+# Ordergraph — `make help` lists the targets.
+#
+# Database: unless DATABASE_URL is already set, the targets that need Postgres start a
+# project-local cluster with scripts/pg.sh (see that file) and export its DATABASE_URL.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PG      := scripts/pg.sh
+BIN     := bin/ordergraph
+REPORTS := .reports
+
+# Recipe prefix: start Postgres (no-op when DATABASE_URL is set) and export DATABASE_URL.
+# Done inside the recipe, not with $(shell ...), so it runs after the cluster is up.
+WITH_DB = $(PG) start; DATABASE_URL="$$($(PG) url)"; export DATABASE_URL
+
+# Go files git would track (tracked + untracked, minus .gitignore'd), falling back to find.
+# (Recursive `=` so that $$ survives until the recipe runs.)
+GO_FILES = { git ls-files -z --cached --others --exclude-standard -- '*.go' 2>/dev/null \
+	|| find . -name '*.go' -not -path './.data/*' -not -path './frontend/node_modules/*' -print0; } \
+	| while IFS= read -r -d '' f; do if [ -f "$$f" ]; then printf '%s\n' "$$f"; fi; done | sort -u
+
+.PHONY: help run build frontend test bench generate vet fmt lint db-start db-stop db-status psql clean
+
+help: ## Show this help
+	@echo "Usage: make <target>"
+	@echo
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z0-9_.-]+:[^#]*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+run: frontend ## Start Postgres, build, migrate, seed the demo store and serve
+	@$(WITH_DB); \
+	go build -o $(BIN) ./cmd/ordergraph; \
+	$(BIN) migrate; \
+	$(BIN) seed; \
+	exec $(BIN) serve
+
+build: frontend ## Build bin/ordergraph (and the dashboard if frontend/ exists)
+	go build -o $(BIN) ./cmd/ordergraph
+
+frontend: ## Build the dashboard into frontend/dist (skipped if frontend/package.json is absent)
+	@if [ -f frontend/package.json ]; then \
+		command -v npm >/dev/null || { echo "npm not found: install Node.js (18+) to build frontend/" >&2; exit 1; }; \
+		cd frontend; \
+		if [ -f package-lock.json ]; then \
+			if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+				npm ci --no-audit --no-fund --loglevel=error; \
+			fi; \
+		else \
+			npm install --no-audit --no-fund --loglevel=error; \
+		fi; \
+		npm run build --silent; \
+	fi
+
+test: ## Run all tests against Postgres; JUnit + coverage in .reports/
+	@mkdir -p $(REPORTS); rm -f $(REPORTS)/coverage.out $(REPORTS)/coverage.txt
+	@$(WITH_DB); \
+	rc=0; \
+	go tool gotestsum --junitfile $(REPORTS)/junit.xml --format pkgname-and-test-fails -- \
+		-p 2 -count=1 -coverprofile=$(REPORTS)/coverage.out -coverpkg=./... ./... || rc=$$?; \
+	if [ -s $(REPORTS)/coverage.out ]; then \
+		{ go tool cover -func=$(REPORTS)/coverage.out | tail -1 | tr -s '\t' ' ' | tee $(REPORTS)/coverage.txt; } \
+			|| echo "coverage: could not be computed"; \
+	fi; \
+	exit $$rc
+
+bench: ## Run the load benchmark (go run ./cmd/bench ARGS="...")
+	@$(WITH_DB); go run ./cmd/bench $(ARGS)
+
+generate: ## Regenerate GraphQL code (gqlgen)
+	go tool gqlgen generate
+
+vet: ## go vet ./...
+	go vet ./...
+
+fmt: ## gofmt -w the Go files
+	@$(GO_FILES) | xargs -r -d '\n' gofmt -l -w
+
+lint: ## Check formatting (gofmt) and go vet
+	@out=$$($(GO_FILES) | xargs -r -d '\n' gofmt -l); \
+	if [ -n "$$out" ]; then echo "gofmt needed (run: make fmt):"; echo "$$out"; exit 1; fi
+	go vet ./...
+
+db-start: ## Start the local Postgres (no-op if DATABASE_URL is set)
+	@$(PG) start
+
+db-stop: ## Stop the local Postgres (data is kept)
+	@$(PG) stop
+
+db-status: ## Show whether the local Postgres is running, its port and data dir
+	@$(PG) status || { rc=$$?; [ $$rc -eq 3 ] || exit $$rc; }
+
+psql: ## Open psql on the ordergraph database as the owner role
+	@$(PG) start >/dev/null
+	@$(PG) psql
+
+clean: ## Remove bin/ and .reports/ (the database is kept; see db-stop)
+	rm -rf bin $(REPORTS)

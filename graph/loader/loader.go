@@ -1,0 +1,192 @@
+// Package loader holds the per-request dataloaders: one per relation a list can
+// reach (order → customer, lines, line → product, payments, invoice, fulfillment,
+// events; invoice → order). They are built per request after authentication, bound
+// to the request's store.
+//
+// Batching alone (graph-gophers/dataloader) depends on timing: a Load that arrives
+// after the batch window opens a second query. So each loader also prefetches: a
+// resolver that knows which keys its children will ask for (the orders resolver knows
+// the page's order ids) announces them with Expect, and the first batch fetches them
+// all. Every relation then costs exactly one query per request, however large the
+// page and however busy the machine.
+package loader
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/ordergraph/ordergraph/internal/customer"
+	"github.com/ordergraph/ordergraph/internal/fulfillment"
+	"github.com/ordergraph/ordergraph/internal/invoice"
+	"github.com/ordergraph/ordergraph/internal/order"
+	"github.com/ordergraph/ordergraph/internal/payment"
+	"github.com/ordergraph/ordergraph/internal/product"
+)
+
+// Services are what the loaders read from.
+type Services struct {
+	Orders       *order.Service
+	Products     *product.Service
+	Customers    *customer.Service
+	Payments     *payment.Service
+	Invoices     *invoice.Service
+	Fulfillments *fulfillment.Service
+}
+
+// Loaders are one request's dataloaders.
+type Loaders struct {
+	Order       *Loader[*order.Order]
+	Customer    *Loader[*customer.Customer]
+	Product     *Loader[*product.Product]
+	Lines       *Loader[[]order.Line]
+	Events      *Loader[[]order.Event]
+	Payments    *Loader[[]payment.Payment]
+	Invoice     *Loader[*invoice.Invoice]
+	Fulfillment *Loader[*fulfillment.Fulfillment]
+}
+
+// New builds the loaders for one request in storeID.
+func New(s Services, storeID uuid.UUID) *Loaders {
+	l := &Loaders{}
+	l.Order = newLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*order.Order, error) {
+		return pointerMap(s.Orders.GetMany(ctx, storeID, ids))
+	})
+	l.Customer = newLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*customer.Customer, error) {
+		return pointerMap(s.Customers.GetMany(ctx, storeID, ids))
+	})
+	l.Product = newLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*product.Product, error) {
+		return pointerMap(s.Products.GetMany(ctx, storeID, ids))
+	})
+	l.Lines = newLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]order.Line, error) {
+		lines, err := s.Orders.LinesByOrders(ctx, storeID, ids)
+		// The lines name the products the next level will ask for.
+		for _, ls := range lines {
+			for _, line := range ls {
+				l.Product.Expect(line.ProductID)
+			}
+		}
+		return lines, err
+	})
+	l.Events = newLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]order.Event, error) {
+		return s.Orders.EventsByOrders(ctx, storeID, ids)
+	})
+	l.Payments = newLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]payment.Payment, error) {
+		return s.Payments.ByOrders(ctx, storeID, ids)
+	})
+	l.Invoice = newLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*invoice.Invoice, error) {
+		return pointerMap(s.Invoices.ByOrders(ctx, storeID, ids))
+	})
+	l.Fulfillment = newLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*fulfillment.Fulfillment, error) {
+		return pointerMap(s.Fulfillments.ByOrders(ctx, storeID, ids))
+	})
+	return l
+}
+
+// ExpectOrders announces the orders whose relations the request will load.
+func (l *Loaders) ExpectOrders(orders []order.Order) {
+	for _, o := range orders {
+		l.Customer.Expect(o.CustomerID)
+		for _, r := range []interface{ Expect(...uuid.UUID) }{l.Lines, l.Events, l.Payments, l.Invoice, l.Fulfillment} {
+			r.Expect(o.ID)
+		}
+	}
+}
+
+func pointerMap[V any](m map[uuid.UUID]V, err error) (map[uuid.UUID]*V, error) {
+	out := make(map[uuid.UUID]*V, len(m))
+	for k := range m {
+		v := m[k]
+		out[k] = &v
+	}
+	return out, err
+}
+
+// Loader loads values of type V by uuid, batching and prefetching (see the package doc).
+type Loader[V any] struct {
+	dl    *dataloader.Loader[uuid.UUID, V]
+	fetch func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]V, error)
+
+	mu       sync.Mutex // held across a fetch: batches of one loader run one at a time
+	expected map[uuid.UUID]struct{}
+	fetched  map[uuid.UUID]V
+}
+
+// batchWait is how long a batch collects keys. Prefetching makes correctness
+// independent of it; it only has to be long enough for a list's siblings to arrive.
+const batchWait = 500 * time.Microsecond
+
+func newLoader[V any](fetch func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]V, error)) *Loader[V] {
+	l := &Loader[V]{fetch: fetch, expected: map[uuid.UUID]struct{}{}, fetched: map[uuid.UUID]V{}}
+	l.dl = dataloader.NewBatchedLoader(l.batch, dataloader.WithWait[uuid.UUID, V](batchWait))
+	return l
+}
+
+// Expect announces keys that will be loaded, so the next batch fetches them too.
+func (l *Loader[V]) Expect(ids ...uuid.UUID) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, id := range ids {
+		if _, ok := l.fetched[id]; !ok {
+			l.expected[id] = struct{}{}
+		}
+	}
+}
+
+// Load returns the value for id (the zero value when there is none).
+func (l *Loader[V]) Load(ctx context.Context, id uuid.UUID) (V, error) {
+	return l.dl.Load(ctx, id)()
+}
+
+func (l *Loader[V]) batch(ctx context.Context, ids []uuid.UUID) []*dataloader.Result[V] {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	need := make([]uuid.UUID, 0, len(ids)+len(l.expected))
+	seen := make(map[uuid.UUID]bool, len(ids)+len(l.expected))
+	add := func(id uuid.UUID) {
+		if _, done := l.fetched[id]; !done && !seen[id] {
+			seen[id] = true
+			need = append(need, id)
+		}
+	}
+	for _, id := range ids {
+		add(id)
+	}
+	for id := range l.expected {
+		add(id)
+	}
+	clear(l.expected)
+	out := make([]*dataloader.Result[V], len(ids))
+	if len(need) > 0 {
+		got, err := l.fetch(ctx, need)
+		if err != nil {
+			for i := range out {
+				out[i] = &dataloader.Result[V]{Error: err}
+			}
+			return out
+		}
+		for _, id := range need {
+			l.fetched[id] = got[id]
+		}
+	}
+	for i, id := range ids {
+		out[i] = &dataloader.Result[V]{Data: l.fetched[id]}
+	}
+	return out
+}
+
+type ctxKey struct{}
+
+// With returns ctx carrying l.
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// From returns the request's loaders.
+func From(ctx context.Context) *Loaders {
+	l, _ := ctx.Value(ctxKey{}).(*Loaders)
+	return l
+}

@@ -1,0 +1,144 @@
+// Package customer owns a store's customers. Customers are found or created by email
+// when an order comes in (Upsert); the API lists and reads them.
+package customer
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ordergraph/ordergraph/internal/apperr"
+	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/page"
+)
+
+// Customer is a store's customer, unique by email within the store.
+type Customer struct {
+	ID        uuid.UUID
+	StoreID   uuid.UUID
+	Email     string
+	Name      *string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+const columns = `id, store_id, email, name, created_at, updated_at`
+
+func scanRows(rows pgx.Rows) ([]Customer, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Customer, error) {
+		var c Customer
+		err := r.Scan(&c.ID, &c.StoreID, &c.Email, &c.Name, &c.CreatedAt, &c.UpdatedAt)
+		return c, err
+	})
+}
+
+// Upsert finds storeID's customer by (normalised) email or creates it, inside the
+// caller's transaction, and returns its id. A given name replaces the stored one.
+func Upsert(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, email string, name *string) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := tx.QueryRow(ctx, `INSERT INTO customers (store_id, email, name) VALUES ($1, $2, $3)
+		ON CONFLICT (store_id, email) DO UPDATE SET name = COALESCE(EXCLUDED.name, customers.name),
+			updated_at = CASE WHEN EXCLUDED.name IS DISTINCT FROM customers.name AND EXCLUDED.name IS NOT NULL
+				THEN now() ELSE customers.updated_at END
+		RETURNING id`, storeID, email, name).Scan(&id)
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("upsert customer: %w", err)
+	}
+	return id, nil
+}
+
+// Service reads customers.
+type Service struct {
+	db *db.DB
+}
+
+// NewService returns the customer service.
+func NewService(d *db.DB) *Service { return &Service{db: d} }
+
+// GetMany returns storeID's customers with the given ids.
+func (s *Service) GetMany(ctx context.Context, storeID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Customer, error) {
+	out := make(map[uuid.UUID]Customer, len(ids))
+	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
+		rows, err := q.Query(ctx, `SELECT `+columns+` FROM customers WHERE store_id = $1 AND id = ANY($2)`, storeID, ids)
+		if err != nil {
+			return err
+		}
+		cs, err := scanRows(rows)
+		for _, c := range cs {
+			out[c.ID] = c
+		}
+		return err
+	})
+	return out, err
+}
+
+// Get returns customer id of storeID.
+func (s *Service) Get(ctx context.Context, storeID, id uuid.UUID) (Customer, error) {
+	m, err := s.GetMany(ctx, storeID, []uuid.UUID{id})
+	if err != nil {
+		return Customer{}, err
+	}
+	c, ok := m[id]
+	if !ok {
+		return c, apperr.NotFoundf("customer not found")
+	}
+	return c, nil
+}
+
+// Sort names List's ordering (newest first) for its cursors.
+const Sort = "customers.created_desc"
+
+// Cursor is c's position in List's ordering.
+func Cursor(c Customer) page.Cursor {
+	return page.TimeCursor(Sort, c.CreatedAt, c.ID)
+}
+
+func where(storeID uuid.UUID, search string) *db.Filter {
+	w := &db.Filter{}
+	w.Add("store_id = ?", storeID)
+	if s := strings.TrimSpace(search); s != "" {
+		w.Add("(email ILIKE ? OR name ILIKE ?)", db.LikePattern(s), db.LikePattern(s))
+	}
+	return w
+}
+
+// List returns a page of storeID's customers matching search, newest first.
+func (s *Service) List(ctx context.Context, storeID uuid.UUID, search string, args page.Args) ([]Customer, bool, error) {
+	w := where(storeID, search)
+	if args.After != nil {
+		t, id, err := args.After.TimeID()
+		if err != nil {
+			return nil, false, err
+		}
+		w.Add("(created_at, id) < (?, ?)", t, id)
+	}
+	sql := `SELECT ` + columns + ` FROM customers WHERE ` + w.Where() + ` ORDER BY created_at DESC, id DESC LIMIT ` + w.Arg(args.First+1)
+	var out []Customer
+	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
+		rows, err := q.Query(ctx, sql, w.Args...)
+		if err != nil {
+			return err
+		}
+		out, err = scanRows(rows)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	out, more := page.Trim(out, args.First)
+	return out, more, nil
+}
+
+// Count returns how many of storeID's customers match search.
+func (s *Service) Count(ctx context.Context, storeID uuid.UUID, search string) (int, error) {
+	w := where(storeID, search)
+	var n int
+	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
+		return q.QueryRow(ctx, `SELECT count(*) FROM customers WHERE `+w.Where(), w.Args...).Scan(&n)
+	})
+	return n, err
+}

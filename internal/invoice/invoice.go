@@ -1,0 +1,111 @@
+// Package invoice owns invoices: issued with gap-free per-store numbers when an
+// order's payment is captured. Issuing arrives with the orchestration work; today this
+// package lists and reads invoices for the API.
+package invoice
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/page"
+)
+
+// Invoice is an order's invoice.
+type Invoice struct {
+	ID           uuid.UUID
+	StoreID      uuid.UUID
+	OrderID      uuid.UUID
+	Number       int64
+	Status       string
+	TotalMinor   int64
+	CurrencyCode string
+	IssuedAt     time.Time
+}
+
+const columns = `id, store_id, order_id, number, status, total_minor, currency_code, issued_at`
+
+// Service reads invoices.
+type Service struct{ db *db.DB }
+
+// NewService returns the invoice service.
+func NewService(d *db.DB) *Service { return &Service{db: d} }
+
+func (s *Service) query(ctx context.Context, storeID uuid.UUID, sql string, args ...any) ([]Invoice, error) {
+	var out []Invoice
+	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
+		rows, err := q.Query(ctx, sql, args...)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Invoice])
+		return err
+	})
+	return out, err
+}
+
+// ByOrders returns the invoices of the given orders, by order id.
+func (s *Service) ByOrders(ctx context.Context, storeID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID]Invoice, error) {
+	invs, err := s.query(ctx, storeID, `SELECT `+columns+` FROM invoices WHERE store_id = $1 AND order_id = ANY($2)`, storeID, orderIDs)
+	out := make(map[uuid.UUID]Invoice, len(invs))
+	for _, inv := range invs {
+		out[inv.OrderID] = inv
+	}
+	return out, err
+}
+
+// Get returns invoice id of storeID, or nil.
+func (s *Service) Get(ctx context.Context, storeID, id uuid.UUID) (*Invoice, error) {
+	invs, err := s.query(ctx, storeID, `SELECT `+columns+` FROM invoices WHERE store_id = $1 AND id = $2`, storeID, id)
+	if err != nil || len(invs) == 0 {
+		return nil, err
+	}
+	return &invs[0], nil
+}
+
+// Sort names List's ordering (newest first).
+const Sort = "invoices.issued_desc"
+
+// Cursor is inv's position in List's ordering.
+func Cursor(inv Invoice) page.Cursor { return page.TimeCursor(Sort, inv.IssuedAt, inv.ID) }
+
+func where(storeID uuid.UUID, statuses []string) *db.Filter {
+	w := &db.Filter{}
+	w.Add("store_id = ?", storeID)
+	if len(statuses) > 0 {
+		w.Add("status = ANY(?)", statuses)
+	}
+	return w
+}
+
+// List returns a page of storeID's invoices with the given statuses (all when empty).
+func (s *Service) List(ctx context.Context, storeID uuid.UUID, statuses []string, args page.Args) ([]Invoice, bool, error) {
+	w := where(storeID, statuses)
+	if args.After != nil {
+		t, id, err := args.After.TimeID()
+		if err != nil {
+			return nil, false, err
+		}
+		w.Add("(issued_at, id) < (?, ?)", t, id)
+	}
+	invs, err := s.query(ctx, storeID, `SELECT `+columns+` FROM invoices WHERE `+w.Where()+
+		` ORDER BY issued_at DESC, id DESC LIMIT `+w.Arg(args.First+1), w.Args...)
+	if err != nil {
+		return nil, false, err
+	}
+	invs, more := page.Trim(invs, args.First)
+	return invs, more, nil
+}
+
+// Count returns how many of storeID's invoices have the given statuses.
+func (s *Service) Count(ctx context.Context, storeID uuid.UUID, statuses []string) (int, error) {
+	w := where(storeID, statuses)
+	var n int
+	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
+		return q.QueryRow(ctx, `SELECT count(*) FROM invoices WHERE `+w.Where(), w.Args...).Scan(&n)
+	})
+	return n, err
+}

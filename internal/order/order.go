@@ -1,0 +1,94 @@
+// Package order owns orders: intake (validation, idempotency, stock reservation,
+// numbering), the lifecycle state machine, the timeline (order_events) and the jobs an
+// order's steps enqueue. It is the only writer of the orders, order_lines and
+// order_events tables.
+package order
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Status is an order's lifecycle state.
+type Status string
+
+// The lifecycle states (see docs/architecture.md for the state machine).
+const (
+	StatusPending         Status = "PENDING"
+	StatusOnHold          Status = "ON_HOLD"
+	StatusAwaitingPayment Status = "AWAITING_PAYMENT"
+	StatusPaid            Status = "PAID"
+	StatusFulfilling      Status = "FULFILLING"
+	StatusShipped         Status = "SHIPPED"
+	StatusDelivered       Status = "DELIVERED"
+	StatusPaymentFailed   Status = "PAYMENT_FAILED"
+	StatusCancelled       Status = "CANCELLED"
+)
+
+// Order is a placed order.
+type Order struct {
+	ID              uuid.UUID
+	StoreID         uuid.UUID
+	Number          int64
+	Status          Status
+	CustomerID      uuid.UUID
+	CurrencyCode    string
+	SubtotalMinor   int64
+	TotalMinor      int64
+	ShippingAddress Address
+	Note            *string
+	IdempotencyKey  string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// Address is a shipping address.
+type Address struct {
+	Name        *string `json:"name,omitempty"`
+	Line1       string  `json:"line1"`
+	Line2       *string `json:"line2,omitempty"`
+	City        string  `json:"city"`
+	PostalCode  string  `json:"postalCode"`
+	CountryCode string  `json:"countryCode"`
+}
+
+// Line is one line of an order, with the SKU, name and price it was placed at.
+type Line struct {
+	OrderID        uuid.UUID
+	LineNo         int
+	ProductID      uuid.UUID
+	SKU            string
+	Name           string
+	Quantity       int
+	UnitPriceMinor int64
+	TotalMinor     int64
+	CurrencyCode   string
+}
+
+// Event is one step in an order's timeline.
+type Event struct {
+	ID        int64
+	OrderID   uuid.UUID
+	Type      string
+	Message   string
+	Data      json.RawMessage
+	CreatedAt time.Time
+}
+
+// Event types.
+const (
+	EventCreated = "order.created"
+)
+
+// CheckFraudArgs is the first job of every order: screen it before payment. Its
+// worker arrives with the orchestration work; createOrder enqueues it already, in the
+// order's own transaction, so no order is ever left without its next step.
+type CheckFraudArgs struct {
+	StoreID uuid.UUID `json:"store_id"`
+	OrderID uuid.UUID `json:"order_id"`
+}
+
+// Kind is the job's stable name.
+func (CheckFraudArgs) Kind() string { return "order_check_fraud" }

@@ -1,0 +1,248 @@
+package order
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ordergraph/ordergraph/internal/apperr"
+	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/money"
+	"github.com/ordergraph/ordergraph/internal/page"
+)
+
+// Get returns order id of storeID.
+func (s *Service) Get(ctx context.Context, storeID, id uuid.UUID) (Order, error) {
+	var o Order
+	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
+		var err error
+		o, err = scan(q.QueryRow(ctx, `SELECT `+columns+` FROM orders WHERE store_id = $1 AND id = $2`, storeID, id))
+		return err
+	})
+	return o, err
+}
+
+// GetMany returns storeID's orders with the given ids.
+func (s *Service) GetMany(ctx context.Context, storeID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Order, error) {
+	out := make(map[uuid.UUID]Order, len(ids))
+	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
+		rows, err := q.Query(ctx, `SELECT `+columns+` FROM orders WHERE store_id = $1 AND id = ANY($2)`, storeID, ids)
+		if err != nil {
+			return err
+		}
+		os, err := scanRows(rows)
+		for _, o := range os {
+			out[o.ID] = o
+		}
+		return err
+	})
+	return out, err
+}
+
+// LinesByOrders returns the lines of the given orders, in line order.
+func (s *Service) LinesByOrders(ctx context.Context, storeID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID][]Line, error) {
+	out := make(map[uuid.UUID][]Line, len(orderIDs))
+	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
+		rows, err := q.Query(ctx, `SELECT order_id, line_no, product_id, sku, name, quantity, unit_price_minor, total_minor, currency_code
+			FROM order_lines WHERE store_id = $1 AND order_id = ANY($2) ORDER BY order_id, line_no`, storeID, orderIDs)
+		if err != nil {
+			return err
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Line])
+		for _, l := range lines {
+			out[l.OrderID] = append(out[l.OrderID], l)
+		}
+		return err
+	})
+	return out, err
+}
+
+// EventsByOrders returns the timelines of the given orders, oldest first.
+func (s *Service) EventsByOrders(ctx context.Context, storeID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID][]Event, error) {
+	out := make(map[uuid.UUID][]Event, len(orderIDs))
+	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
+		rows, err := q.Query(ctx, `SELECT id, order_id, type, message, data, created_at
+			FROM order_events WHERE store_id = $1 AND order_id = ANY($2) ORDER BY order_id, id`, storeID, orderIDs)
+		if err != nil {
+			return err
+		}
+		evs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Event])
+		for _, e := range evs {
+			out[e.OrderID] = append(out[e.OrderID], e)
+		}
+		return err
+	})
+	return out, err
+}
+
+// SortField is what List orders by.
+type SortField string
+
+// The sort fields.
+const (
+	SortCreatedAt SortField = "CREATED_AT"
+	SortNumber    SortField = "NUMBER"
+	SortTotal     SortField = "TOTAL"
+)
+
+// ListParams select and order a page of orders.
+type ListParams struct {
+	Statuses      []Status
+	CustomerEmail string
+	Number        *int64
+	CreatedFrom   *time.Time
+	CreatedTo     *time.Time
+	TotalMin      *string
+	TotalMax      *string
+	CustomerID    uuid.UUID
+	SortBy        SortField
+	Desc          bool
+}
+
+// SortKey names p's ordering, so a cursor is only accepted by the ordering it came from.
+func (p ListParams) SortKey() string {
+	dir := "asc"
+	if p.Desc {
+		dir = "desc"
+	}
+	return "orders." + strings.ToLower(string(p.sortBy())) + "." + dir
+}
+
+func (p ListParams) sortBy() SortField {
+	if p.SortBy == "" {
+		return SortCreatedAt
+	}
+	return p.SortBy
+}
+
+// Cursor is o's position in p's ordering.
+func (p ListParams) Cursor(o Order) page.Cursor {
+	c := page.Cursor{Sort: p.SortKey(), ID: o.ID.String()}
+	switch p.sortBy() {
+	case SortNumber:
+		c.Value = strconv.FormatInt(o.Number, 10)
+	case SortTotal:
+		c.Value = strconv.FormatInt(o.TotalMinor, 10)
+	default:
+		c.Value = o.CreatedAt.Format(time.RFC3339Nano)
+	}
+	return c
+}
+
+// where builds the filter. Totals are compared in minor units of the store's currency.
+func (p ListParams) where(ctx context.Context, q db.Querier, storeID uuid.UUID) (*db.Filter, error) {
+	w := &db.Filter{}
+	w.Add("o.store_id = ?", storeID)
+	if len(p.Statuses) > 0 {
+		ss := make([]string, len(p.Statuses))
+		for i, s := range p.Statuses {
+			ss[i] = string(s)
+		}
+		w.Add("o.status = ANY(?)", ss)
+	}
+	if p.CustomerID != uuid.Nil {
+		w.Add("o.customer_id = ?", p.CustomerID)
+	}
+	if e := strings.ToLower(strings.TrimSpace(p.CustomerEmail)); e != "" {
+		w.Add("o.customer_id IN (SELECT c.id FROM customers c WHERE c.store_id = ? AND c.email = ?)", storeID, e)
+	}
+	if p.Number != nil {
+		w.Add("o.number = ?", *p.Number)
+	}
+	if p.CreatedFrom != nil {
+		w.Add("o.created_at >= ?", *p.CreatedFrom)
+	}
+	if p.CreatedTo != nil {
+		w.Add("o.created_at < ?", *p.CreatedTo)
+	}
+	if p.TotalMin != nil || p.TotalMax != nil {
+		var currency string
+		if err := q.QueryRow(ctx, `SELECT currency_code FROM stores WHERE id = $1`, storeID).Scan(&currency); err != nil {
+			return nil, err
+		}
+		for _, b := range []struct {
+			v     *string
+			field string
+			op    string
+		}{{p.TotalMin, "filter.totalMin", ">="}, {p.TotalMax, "filter.totalMax", "<="}} {
+			if b.v == nil {
+				continue
+			}
+			minor, err := money.ParseMinor(*b.v, currency)
+			if err != nil {
+				return nil, apperr.Invalid(b.field, "%v", err)
+			}
+			w.Add("o.total_minor "+b.op+" ?", minor)
+		}
+	}
+	return w, nil
+}
+
+// List returns a page of storeID's orders.
+func (s *Service) List(ctx context.Context, storeID uuid.UUID, p ListParams, args page.Args) ([]Order, bool, error) {
+	col := map[SortField]string{SortCreatedAt: "o.created_at", SortNumber: "o.number", SortTotal: "o.total_minor"}[p.sortBy()]
+	dir, cmp := "ASC", ">"
+	if p.Desc {
+		dir, cmp = "DESC", "<"
+	}
+	var out []Order
+	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
+		w, err := p.where(ctx, q, storeID)
+		if err != nil {
+			return err
+		}
+		if c := args.After; c != nil {
+			id, err := uuid.Parse(c.ID)
+			if err != nil {
+				return apperr.Invalid("after", "after is not a cursor returned by this connection")
+			}
+			var v any
+			if p.sortBy() == SortCreatedAt {
+				v, err = time.Parse(time.RFC3339Nano, c.Value)
+			} else {
+				v, err = strconv.ParseInt(c.Value, 10, 64)
+			}
+			if err != nil {
+				return apperr.Invalid("after", "after is not a cursor returned by this connection")
+			}
+			w.Add("("+col+", o.id) "+cmp+" (?, ?)", v, id)
+		}
+		rows, err := q.Query(ctx, `SELECT `+prefixed("o.", columns)+` FROM orders o WHERE `+w.Where()+
+			` ORDER BY `+col+` `+dir+`, o.id `+dir+` LIMIT `+w.Arg(args.First+1), w.Args...)
+		if err != nil {
+			return err
+		}
+		out, err = scanRows(rows)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	out, more := page.Trim(out, args.First)
+	return out, more, nil
+}
+
+// Count returns how many of storeID's orders match p.
+func (s *Service) Count(ctx context.Context, storeID uuid.UUID, p ListParams) (int, error) {
+	var n int
+	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
+		w, err := p.where(ctx, q, storeID)
+		if err != nil {
+			return err
+		}
+		return q.QueryRow(ctx, `SELECT count(*) FROM orders o WHERE `+w.Where(), w.Args...).Scan(&n)
+	})
+	return n, err
+}
+
+func prefixed(prefix, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,199 @@
+package order
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/ordergraph/ordergraph/internal/apperr"
+	"github.com/ordergraph/ordergraph/internal/customer"
+	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/money"
+	"github.com/ordergraph/ordergraph/internal/product"
+)
+
+// Service places and reads orders.
+type Service struct {
+	db   *db.DB
+	jobs *river.Client[pgx.Tx]
+}
+
+// NewService returns the order service. jobs inserts the jobs orders enqueue; an
+// insert-only River client is enough.
+func NewService(d *db.DB, jobs *river.Client[pgx.Tx]) *Service {
+	return &Service{db: d, jobs: jobs}
+}
+
+const columns = `id, store_id, number, status, customer_id, currency_code, subtotal_minor, total_minor,
+	shipping_address, note, idempotency_key, created_at, updated_at`
+
+func scan(row pgx.Row) (Order, error) {
+	var o Order
+	var addr []byte
+	err := row.Scan(&o.ID, &o.StoreID, &o.Number, &o.Status, &o.CustomerID, &o.CurrencyCode, &o.SubtotalMinor,
+		&o.TotalMinor, &addr, &o.Note, &o.IdempotencyKey, &o.CreatedAt, &o.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return o, apperr.NotFoundf("order not found")
+	}
+	if err != nil {
+		return o, err
+	}
+	if err := json.Unmarshal(addr, &o.ShippingAddress); err != nil {
+		return o, fmt.Errorf("decode shipping address of order %s: %w", o.ID, err)
+	}
+	return o, nil
+}
+
+func scanRows(rows pgx.Rows) ([]Order, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Order, error) { return scan(r) })
+}
+
+// errReplayRace reports that a concurrent request with the same idempotency key
+// committed first; Create then answers as a replay.
+var errReplayRace = errors.New("idempotency key committed concurrently")
+
+// Create places an order in one transaction: idempotency check, stock reservation,
+// customer upsert, per-store number, order and lines, the first timeline event and
+// the first job. It returns replayed=true when the key was seen before with the same
+// input (and the original order).
+func (s *Service) Create(ctx context.Context, storeID uuid.UUID, p CreateParams) (o Order, replayed bool, err error) {
+	if err := p.normalize(); err != nil {
+		return Order{}, false, err
+	}
+	hash := p.hash()
+	for range 2 {
+		err = s.db.Tx(ctx, db.StoreScope(storeID), func(tx pgx.Tx) error {
+			var err error
+			o, replayed, err = s.create(ctx, tx, storeID, &p, hash)
+			return err
+		})
+		if !errors.Is(err, errReplayRace) {
+			return o, replayed, err
+		}
+	}
+	return o, replayed, err
+}
+
+func (s *Service) create(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, p *CreateParams, hash []byte) (Order, bool, error) {
+	var prevID uuid.UUID
+	var prevHash []byte
+	err := tx.QueryRow(ctx, `SELECT id, request_hash FROM orders WHERE store_id = $1 AND idempotency_key = $2`,
+		storeID, p.IdempotencyKey).Scan(&prevID, &prevHash)
+	switch {
+	case err == nil:
+		if string(prevHash) != string(hash) {
+			return Order{}, false, &apperr.Error{Code: apperr.Conflict, Field: "input.idempotencyKey",
+				Message: "this idempotencyKey was already used for an order with different input"}
+		}
+		o, err := scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM orders WHERE store_id = $1 AND id = $2`, storeID, prevID))
+		return o, true, err
+	case !errors.Is(err, pgx.ErrNoRows):
+		return Order{}, false, fmt.Errorf("check idempotency key: %w", err)
+	}
+
+	demands := make([]product.Demand, len(p.Lines))
+	for i, l := range p.Lines {
+		d := product.Demand{ID: l.Product, Quantity: l.Quantity, Field: fmt.Sprintf("input.lines.%d.productId", i)}
+		if l.SKU != nil {
+			d.SKU, d.Field = *l.SKU, fmt.Sprintf("input.lines.%d.sku", i)
+		}
+		demands[i] = d
+	}
+	products, err := product.Reserve(ctx, tx, storeID, demands)
+	if err != nil {
+		return Order{}, false, err
+	}
+
+	o := Order{ID: uuid.New(), StoreID: storeID, Status: StatusPending, ShippingAddress: p.ShippingAddress,
+		Note: p.Note, IdempotencyKey: p.IdempotencyKey, CurrencyCode: products[0].CurrencyCode}
+	lines := make([]Line, len(p.Lines))
+	for i, pr := range products {
+		q := p.Lines[i].Quantity
+		lines[i] = Line{OrderID: o.ID, LineNo: i + 1, ProductID: pr.ID, SKU: pr.SKU, Name: pr.Name,
+			Quantity: q, UnitPriceMinor: pr.PriceMinor, TotalMinor: pr.PriceMinor * int64(q), CurrencyCode: pr.CurrencyCode}
+		o.SubtotalMinor += lines[i].TotalMinor
+	}
+	if o.SubtotalMinor > money.MaxMinor {
+		return Order{}, false, apperr.Invalid("input.lines", "the order total is too large")
+	}
+	o.TotalMinor = o.SubtotalMinor
+
+	if o.CustomerID, err = customer.Upsert(ctx, tx, storeID, p.CustomerEmail, p.CustomerName); err != nil {
+		return Order{}, false, err
+	}
+	// Taken last: the counter row serialises a store's order intake until commit, so
+	// the less that follows it, the more orders a store can take in parallel.
+	if err := tx.QueryRow(ctx, `UPDATE store_counters SET last_order_number = last_order_number + 1
+		WHERE store_id = $1 RETURNING last_order_number`, storeID).Scan(&o.Number); err != nil {
+		return Order{}, false, fmt.Errorf("next order number: %w", err)
+	}
+	addr, err := json.Marshal(o.ShippingAddress)
+	if err != nil {
+		return Order{}, false, err
+	}
+	err = tx.QueryRow(ctx, `INSERT INTO orders (store_id, id, number, status, customer_id, currency_code,
+			subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING created_at, updated_at`,
+		storeID, o.ID, o.Number, o.Status, o.CustomerID, o.CurrencyCode, o.SubtotalMinor, o.TotalMinor, addr,
+		o.Note, o.IdempotencyKey, hash).Scan(&o.CreatedAt, &o.UpdatedAt)
+	if c, ok := db.IsUniqueViolation(err); ok && c == "orders_store_id_idempotency_key_key" {
+		return Order{}, false, errReplayRace
+	}
+	if err != nil {
+		return Order{}, false, fmt.Errorf("insert order: %w", err)
+	}
+	if err := insertLines(ctx, tx, storeID, lines); err != nil {
+		return Order{}, false, err
+	}
+	if err := AppendEvent(ctx, tx, storeID, o.ID, EventCreated,
+		fmt.Sprintf("Order #%d placed: %d line(s), total %s %s", o.Number, len(lines),
+			money.FormatMinor(o.TotalMinor, o.CurrencyCode), o.CurrencyCode),
+		map[string]any{"idempotencyKey": o.IdempotencyKey}); err != nil {
+		return Order{}, false, err
+	}
+	if _, err := s.jobs.InsertTx(ctx, tx, CheckFraudArgs{StoreID: storeID, OrderID: o.ID}, nil); err != nil {
+		return Order{}, false, fmt.Errorf("enqueue fraud check: %w", err)
+	}
+	return o, false, nil
+}
+
+func insertLines(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, lines []Line) error {
+	n := len(lines)
+	nos, products, qtys := make([]int32, n), make([]uuid.UUID, n), make([]int32, n)
+	skus, names := make([]string, n), make([]string, n)
+	unit, total := make([]int64, n), make([]int64, n)
+	for i, l := range lines {
+		nos[i], products[i], qtys[i] = int32(l.LineNo), l.ProductID, int32(l.Quantity)
+		skus[i], names[i], unit[i], total[i] = l.SKU, l.Name, l.UnitPriceMinor, l.TotalMinor
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,
+			unit_price_minor, total_minor, currency_code)
+		SELECT $1, $2, *, $10 FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::bigint[])`,
+		storeID, lines[0].OrderID, nos, products, skus, names, qtys, unit, total, lines[0].CurrencyCode)
+	if err != nil {
+		return fmt.Errorf("insert order lines: %w", err)
+	}
+	return nil
+}
+
+// AppendEvent adds a step to an order's timeline inside the caller's transaction.
+func AppendEvent(ctx context.Context, tx pgx.Tx, storeID, orderID uuid.UUID, typ, message string, data map[string]any) error {
+	if data == nil {
+		data = map[string]any{}
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO order_events (store_id, order_id, type, message, data) VALUES ($1, $2, $3, $4, $5)`,
+		storeID, orderID, typ, message, b)
+	if err != nil {
+		return fmt.Errorf("append order event: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+// Package payment owns an order's payments: the charge attempts against the gateway
+// and their outcome. The charging itself arrives with the orchestration work; today
+// this package reads payments for the API.
+package payment
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ordergraph/ordergraph/internal/db"
+)
+
+// Payment is one payment of an order.
+type Payment struct {
+	ID           uuid.UUID
+	StoreID      uuid.UUID
+	OrderID      uuid.UUID
+	Status       string
+	AmountMinor  int64
+	CurrencyCode string
+	Attempts     int
+	LastError    *string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Service reads payments.
+type Service struct{ db *db.DB }
+
+// NewService returns the payment service.
+func NewService(d *db.DB) *Service { return &Service{db: d} }
+
+// ByOrders returns the payments of the given orders, oldest first per order.
+func (s *Service) ByOrders(ctx context.Context, storeID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID][]Payment, error) {
+	out := make(map[uuid.UUID][]Payment, len(orderIDs))
+	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
+		rows, err := q.Query(ctx, `SELECT id, store_id, order_id, status, amount_minor, currency_code, attempts,
+				last_error, created_at, updated_at
+			FROM payments WHERE store_id = $1 AND order_id = ANY($2) ORDER BY created_at, id`, storeID, orderIDs)
+		if err != nil {
+			return err
+		}
+		ps, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Payment])
+		for _, p := range ps {
+			out[p.OrderID] = append(out[p.OrderID], p)
+		}
+		return err
+	})
+	return out, err
+}
+
+// Get returns payment id of storeID, or nil.
+func (s *Service) Get(ctx context.Context, storeID, id uuid.UUID) (*Payment, error) {
+	var out *Payment
+	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
+		rows, err := q.Query(ctx, `SELECT id, store_id, order_id, status, amount_minor, currency_code, attempts,
+				last_error, created_at, updated_at FROM payments WHERE store_id = $1 AND id = $2`, storeID, id)
+		if err != nil {
+			return err
+		}
+		ps, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Payment])
+		if len(ps) == 1 {
+			out = &ps[0]
+		}
+		return err
+	})
+	return out, err
+}
