@@ -12,12 +12,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Querier is what domain SQL runs on: a pgx.Tx (or a batch-backed read, see Read).
+// Querier is what domain SQL runs on: a pgx.Tx, or a scoped reader (see Read).
 type Querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
 // Scope is what a transaction may see. StoreID scopes it to one tenant; UserID and
@@ -78,16 +77,6 @@ func (s Scope) args() []any {
 // nil and rolls back otherwise; any River jobs fn inserts with the tx commit with it.
 func (d *DB) Tx(ctx context.Context, scope Scope, fn func(tx pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, setScopeSQL, scope.args()...); err != nil {
-			return fmt.Errorf("set tenant scope: %w", err)
-		}
-		return fn(tx)
-	})
-}
-
-// Read runs fn in a read-only transaction limited to scope.
-func (d *DB) Read(ctx context.Context, scope Scope, fn func(q Querier) error) error {
-	return pgx.BeginTxFunc(ctx, d.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, setScopeSQL, scope.args()...); err != nil {
 			return fmt.Errorf("set tenant scope: %w", err)
 		}

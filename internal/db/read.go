@@ -1,0 +1,116 @@
+package db
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Read runs fn's read-only statements limited to scope, on one pooled connection.
+//
+// Each statement is sent in a pipeline behind the scope's set_config, ending in one
+// Sync. Postgres runs such a pipeline as one implicit transaction, so the setting is
+// as transaction-local as in Tx — but a read costs one round trip instead of four
+// (BEGIN, set_config, query, COMMIT). Every statement gets its own snapshot; callers
+// needing one snapshot across statements use Tx.
+//
+// fn must only read, and must close what Query returns (pgx.CollectRows and
+// QueryRow do).
+func (d *DB) Read(ctx context.Context, scope Scope, fn func(q Querier) error) error {
+	conn, err := d.Pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire connection: %w", err)
+	}
+	defer conn.Release()
+	return fn(&scopedReader{conn: conn, scope: scope.args()})
+}
+
+// scopedReader is a Querier that prefixes every statement with the scope.
+type scopedReader struct {
+	conn  *pgxpool.Conn
+	scope []any
+}
+
+func (r *scopedReader) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+	b := &pgx.Batch{}
+	b.Queue(setScopeSQL, r.scope...)
+	b.Queue(sql, args...)
+	br := r.conn.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return nil, fmt.Errorf("set tenant scope: %w", err)
+	}
+	return br, nil
+}
+
+func (r *scopedReader) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	br, err := r.send(ctx, sql, args)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
+}
+
+func (r *scopedReader) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	br, err := r.send(ctx, sql, args)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		br.Close()
+		return nil, err
+	}
+	return &batchRows{Rows: rows, br: br}, nil
+}
+
+func (r *scopedReader) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	rows, err := r.Query(ctx, sql, args...)
+	return &batchRow{rows: rows, err: err}
+}
+
+// batchRows closes the batch with the rows, returning the connection to its caller.
+type batchRows struct {
+	pgx.Rows
+	br     pgx.BatchResults
+	closed bool
+}
+
+func (r *batchRows) Close() {
+	if r.closed {
+		return
+	}
+	r.closed = true
+	r.Rows.Close()
+	r.br.Close()
+}
+
+type batchRow struct {
+	rows pgx.Rows
+	err  error
+}
+
+func (r *batchRow) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	defer r.rows.Close()
+	if !r.rows.Next() {
+		if err := r.rows.Err(); err != nil {
+			return err
+		}
+		return pgx.ErrNoRows
+	}
+	if err := r.rows.Scan(dest...); err != nil {
+		return err
+	}
+	r.rows.Close()
+	return r.rows.Err()
+}
