@@ -2,10 +2,71 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/order"
+	"github.com/ordergraph/ordergraph/internal/product"
 	"github.com/ordergraph/ordergraph/internal/store"
 )
 
-// seedCatalog creates the demo products (with the catalog domain).
-func seedCatalog(ctx context.Context, d *db.DB, st store.Store) error { return nil }
+var demoProducts = []struct {
+	sku, name, price string
+	stock, low       int
+}{
+	{"MUG-CLASSIC", "Classic mug", "12.50", 120, 10},
+	{"MUG-TRAVEL", "Travel mug", "24.00", 40, 5},
+	{"TEA-EARLGREY", "Earl Grey, 100 g", "6.90", 300, 30},
+	{"TEA-SENCHA", "Sencha, 100 g", "9.40", 8, 10},
+	{"COFFEE-BEANS", "Espresso beans, 1 kg", "21.00", 75, 15},
+	{"KETTLE-STEEL", "Steel kettle", "49.00", 12, 3},
+	{"TEAPOT-CAST", "Cast-iron teapot", "64.00", 3, 4},
+	{"FILTER-PAPER", "Filter papers, 100 pcs", "3.20", 900, 50},
+}
+
+// seedCatalog creates the demo products and a few demo orders through the domain
+// services. Re-running it skips what exists (SKUs and idempotency keys are unique).
+func seedCatalog(ctx context.Context, pool *pgxpool.Pool, d *db.DB, st store.Store) error {
+	products := product.NewService(d)
+	for _, p := range demoProducts {
+		low := p.low
+		_, err := products.Create(ctx, st.ID, product.CreateParams{SKU: p.sku, Name: p.name, Price: p.price,
+			StockOnHand: p.stock, LowStockThreshold: &low})
+		if err != nil && !errors.Is(err, apperr.ErrConflict) {
+			return fmt.Errorf("demo product %s: %w", p.sku, err)
+		}
+	}
+	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		return err
+	}
+	orders := order.NewService(d, jobs)
+	customers := []struct{ email, name string }{
+		{"ada@example.com", "Ada Lovelace"}, {"grace@example.com", "Grace Hopper"}, {"alan@example.com", "Alan Turing"},
+	}
+	for i := range 6 {
+		c := customers[i%len(customers)]
+		name := c.name
+		_, _, err := orders.Create(ctx, st.ID, order.CreateParams{
+			IdempotencyKey: fmt.Sprintf("demo-order-%d", i+1),
+			CustomerEmail:  c.email,
+			CustomerName:   &name,
+			Lines: []order.LineParams{
+				{SKU: &demoProducts[i%len(demoProducts)].sku, Quantity: 1 + i%3},
+				{SKU: &demoProducts[(i+2)%len(demoProducts)].sku, Quantity: 1},
+			},
+			ShippingAddress: order.Address{Line1: fmt.Sprintf("%d Market Street", 10+i), City: "Berlin",
+				PostalCode: "10115", CountryCode: "DE"},
+		})
+		if err != nil {
+			return fmt.Errorf("demo order %d: %w", i+1, err)
+		}
+	}
+	return nil
+}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -111,10 +112,16 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	if cfg.PprofAddr != "" {
+		go servePprof(cfg.PprofAddr, log)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("serving", "addr", cfg.HTTPAddr, "graphql", "http://"+cfg.HTTPAddr+"/graphql",
-		"playground", "http://"+cfg.HTTPAddr+"/playground", "production", cfg.Production)
+	log.Info("serving", "addr", cfg.HTTPAddr, "production", cfg.Production)
+	base := "http://" + cfg.HTTPAddr
+	fmt.Printf("\nOrdergraph is running (Ctrl-C stops it):\n"+
+		"  GraphQL      %[1]s/graphql\n  Playground   %[1]s/playground\n"+
+		"  Health       %[1]s/healthz  %[1]s/readyz\n  Metrics      %[1]s/metrics\n\n", base)
 
 	select {
 	case err := <-errc:
@@ -132,4 +139,17 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// servePprof serves the Go profiler on its own listener, never on the API's.
+func servePprof(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	log.Info("pprof", "addr", addr)
+	if err := http.ListenAndServe(addr, mux); err != nil {
+		log.Error("pprof server", "error", err)
+	}
 }

@@ -25,8 +25,9 @@ var demoUsers = []struct {
 	{"viewer@demo.test", "Vic Viewer", store.RoleViewer},
 }
 
-// seed creates the demo store "demo" with an owner, a staff member and a viewer,
-// through the same services the API uses. Running it again changes nothing.
+// seed creates the demo store "demo" with an owner, a staff member and a viewer, a
+// small catalog and a few orders, through the same services the API uses. Running it
+// again changes nothing.
 func seed(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err := cfg.EnsureJWTSecret(); err != nil {
 		return err
@@ -65,7 +66,7 @@ func seed(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 			return fmt.Errorf("demo member %s: %w", u.email, err)
 		}
 	}
-	if err := seedCatalog(ctx, d, st); err != nil {
+	if err := seedCatalog(ctx, pool, d, st); err != nil {
 		return err
 	}
 	log.Info("demo data ready", "store", st.Slug, "store_id", st.ID.String())

@@ -25,7 +25,9 @@ type Config struct {
 	AppDatabaseURL string
 	DBMaxConns     int32
 
-	HTTPAddr     string
+	HTTPAddr string
+	// PprofAddr, when set, serves net/http/pprof there (keep it on loopback).
+	PprofAddr    string
 	LogLevel     string
 	MaxBodyBytes int64
 
@@ -51,6 +53,7 @@ func Load() (*Config, error) {
 		DatabaseURL:          os.Getenv("DATABASE_URL"),
 		AppDatabaseURL:       os.Getenv("APP_DATABASE_URL"),
 		HTTPAddr:             env("HTTP_ADDR", "127.0.0.1:8080"),
+		PprofAddr:            os.Getenv("PPROF_ADDR"),
 		LogLevel:             env("LOG_LEVEL", "info"),
 		DataDir:              env("DATA_DIR", ".data"),
 		AppRole:              "ordergraph_app",
