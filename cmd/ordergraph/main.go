@@ -56,7 +56,7 @@ func main() {
 	case "migrate":
 		err = migrate(ctx, cfg, log)
 	case "seed":
-		err = seed(ctx, cfg, log)
+		err = seed(ctx, cfg, log, os.Stdout)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
@@ -28,7 +29,7 @@ var demoUsers = []struct {
 // seed creates the demo store "demo" with an owner, a staff member and a viewer, a
 // small catalog and a few orders, through the same services the API uses. Running it
 // again changes nothing.
-func seed(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+func seed(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Writer) error {
 	if err := cfg.EnsureJWTSecret(); err != nil {
 		return err
 	}
@@ -70,11 +71,11 @@ func seed(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		return err
 	}
 	log.Info("demo data ready", "store", st.Slug, "store_id", st.ID.String())
-	fmt.Printf("\nDemo store %q (X-Store-ID: %s)\n", st.Name, st.ID)
+	fmt.Fprintf(out, "\nDemo store %q (X-Store-ID: %s)\n", st.Name, st.ID)
 	for _, u := range demoUsers {
-		fmt.Printf("  %-7s %-18s password: %s\n", u.role, u.email, DemoPassword)
+		fmt.Fprintf(out, "  %-7s %-18s password: %s\n", u.role, u.email, DemoPassword)
 	}
-	fmt.Println()
+	fmt.Fprintln(out)
 	return nil
 }
 

@@ -79,10 +79,17 @@ func edge(cfg Config, m *metrics, next *http.ServeMux) http.Handler {
 		log := cfg.Logger.With("request_id", id)
 		ctx := requestlog.With(r.Context(), id, ip, log)
 		r = r.WithContext(ctx)
-		if r.Body != nil && cfg.MaxBodyBytes > 0 {
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		if cfg.MaxBodyBytes > 0 {
+			if r.ContentLength > cfg.MaxBodyBytes {
+				writeError(sw, http.StatusRequestEntityTooLarge, apperr.BadUserInput,
+					fmt.Sprintf("request body is larger than %d bytes", cfg.MaxBodyBytes), id)
+				m.requests.WithLabelValues(r.Method, "oversized", "413").Inc()
+				return
+			}
+			// Bodies without a length are cut off at the limit while being read.
 			r.Body = http.MaxBytesReader(w, r.Body, cfg.MaxBodyBytes)
 		}
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		_, route := next.Handler(r)
 		if route == "" {
 			route = "unmatched"
@@ -91,8 +98,7 @@ func edge(cfg Config, m *metrics, next *http.ServeMux) http.Handler {
 			if v := recover(); v != nil {
 				log.Error("panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if !sw.wrote {
-					writeJSON(sw, http.StatusInternalServerError, map[string]any{"errors": []map[string]any{{
-						"message": "internal error", "extensions": map[string]string{"code": string(apperr.Internal), "requestId": id}}}})
+					writeError(sw, http.StatusInternalServerError, apperr.Internal, "internal error", id)
 				}
 			}
 			d := time.Since(start)
@@ -174,6 +180,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	reg.MustRegister(m.requests, m.duration)
 	return m
+}
+
+// writeError answers in the GraphQL error shape, so clients parse one format.
+func writeError(w http.ResponseWriter, status int, code apperr.Code, msg, requestID string) {
+	writeJSON(w, status, map[string]any{"errors": []map[string]any{{
+		"message": msg, "extensions": map[string]string{"code": string(code), "requestId": requestID}}}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

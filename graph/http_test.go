@@ -1,0 +1,82 @@
+package graph_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordergraph/ordergraph/internal/config"
+)
+
+func get(t *testing.T, url string, header ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	require.NoError(t, err)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return res, string(b)
+}
+
+func TestHTTPEndpoints(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *config.Config) { c.MaxBodyBytes = 2048 })
+
+	res, body := get(t, e.srv.URL+"/healthz")
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	assert.JSONEq(t, `{"status":"ok"}`, body)
+	res, body = get(t, e.srv.URL+"/readyz")
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, `"database":"ok"`)
+
+	res, body = get(t, e.srv.URL+"/playground")
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, "/graphql")
+
+	// Request ids are echoed, or made up when missing or malformed.
+	res, _ = get(t, e.srv.URL+"/healthz", "X-Request-ID", "my-request-0001")
+	assert.Equal(t, "my-request-0001", res.Header.Get("X-Request-ID"))
+	res, _ = get(t, e.srv.URL+"/healthz", "X-Request-ID", "bad id <script>")
+	assert.Len(t, res.Header.Get("X-Request-ID"), 24)
+
+	e.do(t, creds{}, `{ __typename }`, nil)
+	_, body = get(t, e.srv.URL+"/metrics")
+	assert.Contains(t, body, `http_requests_total{method="GET",route="GET /healthz",status="200"}`)
+	assert.Contains(t, body, `graphql_operations_total{field="__typename",outcome="ok",type="query"}`)
+	assert.Contains(t, body, "graphql_operation_duration_seconds_bucket")
+
+	// Bodies over the limit are refused, not read.
+	big := `{"query":"{ __typename }","variables":{"x":"` + strings.Repeat("a", 4096) + `"}}`
+	res, err := http.Post(e.srv.URL+"/graphql", "application/json", strings.NewReader(big))
+	require.NoError(t, err)
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode)
+	assert.Contains(t, string(b), "BAD_USER_INPUT")
+	// Without a Content-Length the body is cut off while it is read.
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", io.MultiReader(strings.NewReader(big)))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	res, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Contains(t, string(b), "request body too large")
+
+	// Malformed JSON is a clear client error.
+	r, err := http.Post(e.srv.URL+"/graphql", "application/json", strings.NewReader(`{"query": `))
+	require.NoError(t, err)
+	b, _ = io.ReadAll(r.Body)
+	r.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, r.StatusCode)
+	assert.Contains(t, string(b), "errors")
+}
