@@ -2,15 +2,14 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/ordergraph/ordergraph/graph/loader"
 	"github.com/ordergraph/ordergraph/internal/customer"
@@ -33,11 +32,13 @@ type AppParams struct {
 	// Pool connects as the app role (see config.Config.AppDatabaseURL).
 	Pool   *pgxpool.Pool
 	Logger *slog.Logger
+	// Jobs inserts the jobs the API's transactions enqueue (jobs.NewInsertClient).
+	Jobs *river.Client[pgx.Tx]
 }
 
 // NewApp builds the services and the complete HTTP handler: GraphQL, playground,
 // health, readiness and metrics. cmd/ordergraph serves it; tests call it directly.
-func NewApp(p AppParams) (http.Handler, error) {
+func NewApp(p AppParams) http.Handler {
 	cfg := p.Config
 	d := db.New(p.Pool)
 	tokens := auth.NewTokens(cfg.JWTSecret, cfg.JWTTTL)
@@ -45,17 +46,12 @@ func NewApp(p AppParams) (http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	// Insert-only: the API enqueues jobs in its transactions; workers run elsewhere.
-	jobs, err := river.NewClient(riverpgxv5.New(p.Pool), &river.Config{Logger: p.Logger})
-	if err != nil {
-		return nil, fmt.Errorf("river client: %w", err)
-	}
 	resolver := &Resolver{
 		Svc: Services{
 			Accounts: auth.NewUsers(d, tokens, cfg.BcryptCost),
 			Stores:   stores,
 			Services: loader.Services{
-				Orders:       order.NewService(d, jobs),
+				Orders:       order.NewService(d, p.Jobs),
 				Products:     product.NewService(d),
 				Customers:    customer.NewService(d),
 				Payments:     payment.NewService(d),
@@ -79,5 +75,5 @@ func NewApp(p AppParams) (http.Handler, error) {
 		Registry:      reg,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Ready:         func(ctx context.Context) error { return p.Pool.Ping(ctx) },
-	}), nil
+	})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/ordergraph/ordergraph/internal/config"
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/db/dbtest"
+	"github.com/ordergraph/ordergraph/jobs"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
@@ -45,7 +46,7 @@ func newEnv(t *testing.T, opts ...any) *env {
 		DatabaseURL: d.OwnerURL, AppDatabaseURL: d.AppURL, AppRole: db.AppRole,
 		JWTSecret: testSecret, JWTTTL: time.Hour, BcryptCost: 4,
 		LoginRatePerMinute: 0, APIKeyFailuresPerMin: 0,
-		Introspection: true, MaxQueryDepth: 12, MaxComplexity: 5000, MaxPageSize: 100,
+		Introspection: true, MaxQueryDepth: 12, MaxComplexity: 5000,
 		MaxBodyBytes: 1 << 20, DBMaxConns: 8,
 	}
 	poolCfg, err := pgxpool.ParseConfig(d.AppURL)
@@ -68,9 +69,9 @@ func newEnv(t *testing.T, opts ...any) *env {
 	if testing.Verbose() {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	h, err := graph.NewApp(graph.AppParams{Config: cfg, Pool: pool, Logger: log})
+	inserter, err := jobs.NewInsertClient(pool, log)
 	require.NoError(t, err)
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(graph.NewApp(graph.AppParams{Config: cfg, Pool: pool, Logger: log, Jobs: inserter}))
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, cfg: cfg, pool: pool}
 }

@@ -6,14 +6,13 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/order"
 	"github.com/ordergraph/ordergraph/internal/product"
 	"github.com/ordergraph/ordergraph/internal/store"
+	"github.com/ordergraph/ordergraph/jobs"
 )
 
 var demoProducts = []struct {
@@ -42,11 +41,11 @@ func seedCatalog(ctx context.Context, pool *pgxpool.Pool, d *db.DB, st store.Sto
 			return fmt.Errorf("demo product %s: %w", p.sku, err)
 		}
 	}
-	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	inserter, err := jobs.NewInsertClient(pool, nil)
 	if err != nil {
 		return err
 	}
-	orders := order.NewService(d, jobs)
+	orders := order.NewService(d, inserter)
 	customers := []struct{ email, name string }{
 		{"ada@example.com", "Ada Lovelace"}, {"grace@example.com", "Grace Hopper"}, {"alan@example.com", "Alan Turing"},
 	}

@@ -21,15 +21,20 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/ordergraph/ordergraph/graph"
 	"github.com/ordergraph/ordergraph/internal/config"
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/jobs"
 )
 
 const usage = `usage: ordergraph <command>
 
 commands:
-  serve     apply migrations, then serve the API on HTTP_ADDR
+  serve     apply migrations, then serve the API on HTTP_ADDR (and run the job
+            workers, unless SERVE_WORKERS=false)
+  worker    run the job workers only (scale them out like API replicas)
   migrate   apply database migrations (Ordergraph's and River's) and exit
   seed      create the demo store, users and products (safe to run again)
 `
@@ -53,6 +58,8 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(ctx, cfg, log)
+	case "worker":
+		err = work(ctx, cfg, log)
 	case "migrate":
 		err = migrate(ctx, cfg, log)
 	case "seed":
@@ -100,13 +107,20 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	defer pool.Close()
 
-	handler, err := graph.NewApp(graph.AppParams{Config: cfg, Pool: pool, Logger: log})
+	inserter, err := jobs.NewInsertClient(pool, log)
 	if err != nil {
 		return err
 	}
+	if cfg.ServeWorkers {
+		stopWorkers, err := startWorkers(ctx, pool, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer stopWorkers()
+	}
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
-		Handler:           handler,
+		Handler:           graph.NewApp(graph.AppParams{Config: cfg, Pool: pool, Logger: log, Jobs: inserter}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -152,4 +166,43 @@ func servePprof(addr string, log *slog.Logger) {
 	if err := http.ListenAndServe(addr, mux); err != nil {
 		log.Error("pprof server", "error", err)
 	}
+}
+
+// startWorkers starts the River workers; the returned func stops them, letting running
+// jobs finish for up to 20 s before cancelling them.
+func startWorkers(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, log *slog.Logger) (func(), error) {
+	client, err := jobs.NewWorkerClient(pool, jobs.Config{MaxWorkers: cfg.MaxWorkers, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	// Started on a context of its own: the signal context ends before the stop below.
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+		return nil, fmt.Errorf("start workers: %w", err)
+	}
+	log.Info("job workers started", "max_workers", cfg.MaxWorkers)
+	return func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := client.Stop(stopCtx); err != nil {
+			log.Warn("workers did not stop in time; cancelling running jobs", "error", err)
+			_ = client.StopAndCancel(context.Background())
+		}
+		log.Info("job workers stopped")
+	}, nil
+}
+
+// work runs the job workers until SIGTERM/SIGINT.
+func work(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	pool, err := db.Open(ctx, cfg.AppDatabaseURL, cfg.DBMaxConns)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	stop, err := startWorkers(ctx, pool, cfg, log)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	stop()
+	return nil
 }

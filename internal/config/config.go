@@ -38,10 +38,15 @@ type Config struct {
 	LoginRatePerMinute   int
 	APIKeyFailuresPerMin int
 
+	// ServeWorkers makes `serve` run the job workers too (set false for API-only
+	// replicas and scale workers with `ordergraph worker`).
+	ServeWorkers bool
+	// MaxWorkers is how many jobs one process works at once.
+	MaxWorkers int
+
 	Introspection bool
 	MaxQueryDepth int
 	MaxComplexity int
-	MaxPageSize   int
 	DataDir       string
 	AppRole       string
 }
@@ -60,12 +65,13 @@ func Load() (*Config, error) {
 		JWTTTL:               24 * time.Hour,
 		MaxQueryDepth:        12,
 		MaxComplexity:        5000,
-		MaxPageSize:          100,
 		BcryptCost:           12,
 		LoginRatePerMinute:   10,
 		APIKeyFailuresPerMin: 20,
 		MaxBodyBytes:         1 << 20,
 		DBMaxConns:           16,
+		ServeWorkers:         true,
+		MaxWorkers:           10,
 	}
 	var errs []error
 	intVar := func(name string, dst *int) {
@@ -95,14 +101,19 @@ func Load() (*Config, error) {
 		}
 		c.JWTTTL = d
 	}
-	c.Introspection = !c.Production
-	if v := os.Getenv("GRAPHQL_INTROSPECTION"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("GRAPHQL_INTROSPECTION: want true or false, got %q", v))
+	intVar("MAX_WORKERS", &c.MaxWorkers)
+	boolVar := func(name string, dst *bool) {
+		if v := os.Getenv(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: want true or false, got %q", name, v))
+			}
+			*dst = b
 		}
-		c.Introspection = b
 	}
+	boolVar("SERVE_WORKERS", &c.ServeWorkers)
+	c.Introspection = !c.Production
+	boolVar("GRAPHQL_INTROSPECTION", &c.Introspection)
 	if c.DatabaseURL == "" {
 		errs = append(errs, errors.New("DATABASE_URL is not set (make run sets it for the local database)"))
 	} else if c.AppDatabaseURL == "" {

@@ -1,0 +1,81 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ordergraph/ordergraph/internal/money"
+)
+
+// Fraud screening thresholds: orders at or above them are held for a person to review.
+const (
+	// ReviewTotalMajor is the order total, in major units of the order's currency.
+	ReviewTotalMajor = 5_000
+	// ReviewLineQuantity is the quantity of a single line.
+	ReviewLineQuantity = 100
+)
+
+// Event types of the fraud check.
+const (
+	EventFraudCleared = "order.fraud_cleared"
+	EventFlagged      = "order.flagged"
+)
+
+// Screen returns the reasons to hold an order for review; none means it may proceed.
+// The rules are deliberately simple and deterministic; a scoring service can replace
+// them behind this function.
+func Screen(o Order, lines []Line) []string {
+	var reasons []string
+	limit := int64(ReviewTotalMajor)
+	for range money.Exponent(o.CurrencyCode) {
+		limit *= 10
+	}
+	if o.TotalMinor >= limit {
+		reasons = append(reasons, fmt.Sprintf("total %s %s is at or above the review limit of %d",
+			money.FormatMinor(o.TotalMinor, o.CurrencyCode), o.CurrencyCode, ReviewTotalMajor))
+	}
+	for _, l := range lines {
+		if l.Quantity >= ReviewLineQuantity {
+			reasons = append(reasons, fmt.Sprintf("line %d orders %d × %s", l.LineNo, l.Quantity, l.SKU))
+		}
+	}
+	return reasons
+}
+
+// ScreenTx runs the fraud check on a PENDING order inside tx: it moves the order to
+// AWAITING_PAYMENT, or to ON_HOLD with the reasons on its timeline. An order that is no
+// longer PENDING (cancelled meanwhile, or a retried job) is left as it is; done=false.
+func (s *Service) ScreenTx(ctx context.Context, tx pgx.Tx, storeID, orderID uuid.UUID) (o Order, done bool, err error) {
+	o, err = scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM orders WHERE store_id = $1 AND id = $2 FOR UPDATE`, storeID, orderID))
+	if err != nil {
+		return o, false, err
+	}
+	if o.Status != StatusPending {
+		return o, false, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT order_id, line_no, product_id, sku, name, quantity, unit_price_minor,
+		total_minor, currency_code FROM order_lines WHERE store_id = $1 AND order_id = $2 ORDER BY line_no`, storeID, orderID)
+	if err != nil {
+		return o, false, err
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Line])
+	if err != nil {
+		return o, false, err
+	}
+	if reasons := Screen(o, lines); len(reasons) > 0 {
+		o, err = transitionTx(ctx, tx, storeID, orderID, StatusPending, StatusOnHold, EventFlagged,
+			"Held for review: "+strings.Join(reasons, "; "), map[string]any{"reasons": reasons})
+	} else {
+		o, err = transitionTx(ctx, tx, storeID, orderID, StatusPending, StatusAwaitingPayment, EventFraudCleared,
+			"Fraud check passed; awaiting payment", nil)
+	}
+	if errors.Is(err, errStale) {
+		return o, false, nil
+	}
+	return o, err == nil, err
+}

@@ -1,0 +1,142 @@
+package order_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/db/dbtest"
+	"github.com/ordergraph/ordergraph/internal/order"
+	"github.com/ordergraph/ordergraph/internal/product"
+	"github.com/ordergraph/ordergraph/internal/store"
+	"github.com/ordergraph/ordergraph/jobs"
+)
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+
+type bundle struct {
+	db      *db.DB
+	orders  *order.Service
+	storeID uuid.UUID
+}
+
+// setup creates a store with one product (SKU "P", 10.00, 1000 in stock).
+func setup(t *testing.T) bundle {
+	t.Helper()
+	ctx := context.Background()
+	pool := dbtest.AppPool(t)
+	d := db.New(pool)
+	var owner uuid.UUID
+	require.NoError(t, d.Tx(ctx, db.Scope{}, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `INSERT INTO users (email, name, password_hash) VALUES ($1, 'O', 'x') RETURNING id`,
+			uuid.NewString()+"@example.com").Scan(&owner)
+	}))
+	st, err := store.NewService(d).Create(ctx, owner, store.CreateParams{Name: "S", Slug: "s-" + uuid.NewString()[:8], CurrencyCode: "EUR"})
+	require.NoError(t, err)
+	_, err = product.NewService(d).Create(ctx, st.ID, product.CreateParams{SKU: "P", Name: "P", Price: "10.00", StockOnHand: 1000})
+	require.NoError(t, err)
+	inserter, err := jobs.NewInsertClient(pool, nil)
+	require.NoError(t, err)
+	return bundle{db: d, orders: order.NewService(d, inserter), storeID: st.ID}
+}
+
+func (b bundle) place(t *testing.T, qty int) order.Order {
+	t.Helper()
+	sku := "P"
+	o, _, err := b.orders.Create(context.Background(), b.storeID, order.CreateParams{
+		IdempotencyKey: uuid.NewString(), CustomerEmail: "c@example.com",
+		Lines:           []order.LineParams{{SKU: &sku, Quantity: qty}},
+		ShippingAddress: order.Address{Line1: "1 Road", City: "Town", PostalCode: "1000", CountryCode: "DE"},
+	})
+	require.NoError(t, err)
+	return o
+}
+
+var allStatuses = []order.Status{order.StatusPending, order.StatusOnHold, order.StatusAwaitingPayment,
+	order.StatusPaid, order.StatusFulfilling, order.StatusShipped, order.StatusDelivered,
+	order.StatusPaymentFailed, order.StatusCancelled}
+
+// TestStateMachineCodeAndDatabaseAgree tries every pair of statuses against the
+// database trigger and compares its verdict with CanTransition.
+func TestStateMachineCodeAndDatabaseAgree(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	o := b.place(t, 1)
+	ctx := context.Background()
+	owner := db.New(dbtest.OwnerPool(t))
+	errRollback := errors.New("rollback")
+	for _, from := range allStatuses {
+		for _, to := range allStatuses {
+			if from == to {
+				continue
+			}
+			var moveErr error
+			err := owner.Tx(ctx, db.StoreScope(b.storeID), func(tx pgx.Tx) error {
+				// Only the owner may switch the trigger off, and only inside this
+				// transaction, which is rolled back.
+				for _, stmt := range []string{
+					`ALTER TABLE orders DISABLE TRIGGER orders_status_transition`,
+					`UPDATE orders SET status = '` + string(from) + `' WHERE id = '` + o.ID.String() + `'`,
+					`ALTER TABLE orders ENABLE TRIGGER orders_status_transition`,
+				} {
+					if _, err := tx.Exec(ctx, stmt); err != nil {
+						return err
+					}
+				}
+				_, moveErr = tx.Exec(ctx, `UPDATE orders SET status = $2 WHERE id = $1`, o.ID, to)
+				return errRollback
+			})
+			require.ErrorIs(t, err, errRollback)
+			assert.Equal(t, order.CanTransition(from, to), moveErr == nil, "%s -> %s: database says %v", from, to, moveErr)
+		}
+	}
+}
+
+func TestScreen(t *testing.T) {
+	t.Parallel()
+	o := order.Order{CurrencyCode: "EUR", TotalMinor: 4_999_99}
+	assert.Empty(t, order.Screen(o, []order.Line{{LineNo: 1, Quantity: 99, SKU: "A"}}))
+	o.TotalMinor = 5_000_00
+	assert.Len(t, order.Screen(o, nil), 1)
+	assert.Len(t, order.Screen(order.Order{CurrencyCode: "JPY", TotalMinor: 5_000}, nil), 1, "JPY has no minor unit")
+	reasons := order.Screen(order.Order{CurrencyCode: "EUR"}, []order.Line{{LineNo: 2, Quantity: 100, SKU: "BULK"}})
+	require.Len(t, reasons, 1)
+	assert.Contains(t, reasons[0], "BULK")
+}
+
+func TestScreenTx(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	small, big := b.place(t, 1), b.place(t, 500) // 5,000.00: held for review
+	for _, tc := range []struct {
+		o     order.Order
+		want  order.Status
+		event string
+	}{{small, order.StatusAwaitingPayment, order.EventFraudCleared}, {big, order.StatusOnHold, order.EventFlagged}} {
+		require.NoError(t, b.db.Tx(ctx, db.StoreScope(b.storeID), func(tx pgx.Tx) error {
+			got, done, err := b.orders.ScreenTx(ctx, tx, b.storeID, tc.o.ID)
+			assert.True(t, done)
+			assert.Equal(t, tc.want, got.Status)
+			return err
+		}))
+		// A second run (a retried job) changes nothing.
+		require.NoError(t, b.db.Tx(ctx, db.StoreScope(b.storeID), func(tx pgx.Tx) error {
+			got, done, err := b.orders.ScreenTx(ctx, tx, b.storeID, tc.o.ID)
+			assert.False(t, done)
+			assert.Equal(t, tc.want, got.Status)
+			return err
+		}))
+		evs, err := b.orders.EventsByOrders(ctx, b.storeID, []uuid.UUID{tc.o.ID})
+		require.NoError(t, err)
+		require.Len(t, evs[tc.o.ID], 2)
+		assert.Equal(t, tc.event, evs[tc.o.ID][1].Type)
+	}
+}

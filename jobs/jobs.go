@@ -1,0 +1,59 @@
+// Package jobs holds Ordergraph's River workers and the client that runs them.
+//
+// A worker decodes its args, calls the domain inside one transaction scoped to the
+// job's store, and completes the job in that same transaction (river.JobCompleteTx),
+// so a state change and its job's completion commit together or not at all.
+package jobs
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/order"
+)
+
+// Config tunes the working client.
+type Config struct {
+	// MaxWorkers is how many jobs this process works at once.
+	MaxWorkers int
+	Logger     *slog.Logger
+}
+
+// NewInsertClient returns a River client that only inserts jobs (the API's side).
+func NewInsertClient(pool *pgxpool.Pool, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+	return river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: log})
+}
+
+// NewWorkerClient returns a River client that works every job kind Ordergraph has.
+// Start it with Start and stop it with Stop; River elects one leader among all
+// processes for maintenance and rescues the jobs of crashed workers.
+func NewWorkerClient(pool *pgxpool.Pool, cfg Config) (*river.Client[pgx.Tx], error) {
+	inserter, err := NewInsertClient(pool, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	d := db.New(pool)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &CheckFraudWorker{db: d, orders: order.NewService(d, inserter)})
+
+	if cfg.MaxWorkers <= 0 {
+		cfg.MaxWorkers = 10
+	}
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Logger:     cfg.Logger,
+		Workers:    workers,
+		Queues:     map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
+		JobTimeout: time.Minute,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("river worker client: %w", err)
+	}
+	return client, nil
+}
