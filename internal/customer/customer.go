@@ -117,28 +117,10 @@ func (s *Service) List(ctx context.Context, storeID uuid.UUID, search string, ar
 		w.Add("(created_at, id) < (?, ?)", t, id)
 	}
 	sql := `SELECT ` + columns + ` FROM customers WHERE ` + w.Where() + ` ORDER BY created_at DESC, id DESC LIMIT ` + w.Arg(args.First+1)
-	var out []Customer
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		rows, err := q.Query(ctx, sql, w.Args...)
-		if err != nil {
-			return err
-		}
-		out, err = scanRows(rows)
-		return err
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	out, more := page.Trim(out, args.First)
-	return out, more, nil
+	return db.Page(ctx, s.db, db.StoreScope(storeID), args.First, sql, w.Args, scanRows)
 }
 
 // Count returns how many of storeID's customers match search.
 func (s *Service) Count(ctx context.Context, storeID uuid.UUID, search string) (int, error) {
-	w := where(storeID, search)
-	var n int
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		return q.QueryRow(ctx, `SELECT count(*) FROM customers WHERE `+w.Where(), w.Args...).Scan(&n)
-	})
-	return n, err
+	return db.Count(ctx, s.db, db.StoreScope(storeID), "customers", where(storeID, search))
 }

@@ -34,6 +34,10 @@ type Service struct{ db *db.DB }
 // NewService returns the invoice service.
 func NewService(d *db.DB) *Service { return &Service{db: d} }
 
+func scanRows(rows pgx.Rows) ([]Invoice, error) {
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Invoice])
+}
+
 func (s *Service) query(ctx context.Context, storeID uuid.UUID, sql string, args ...any) ([]Invoice, error) {
 	var out []Invoice
 	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
@@ -41,7 +45,7 @@ func (s *Service) query(ctx context.Context, storeID uuid.UUID, sql string, args
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Invoice])
+		out, err = scanRows(rows)
 		return err
 	})
 	return out, err
@@ -91,21 +95,11 @@ func (s *Service) List(ctx context.Context, storeID uuid.UUID, statuses []string
 		}
 		w.Add("(issued_at, id) < (?, ?)", t, id)
 	}
-	invs, err := s.query(ctx, storeID, `SELECT `+columns+` FROM invoices WHERE `+w.Where()+
-		` ORDER BY issued_at DESC, id DESC LIMIT `+w.Arg(args.First+1), w.Args...)
-	if err != nil {
-		return nil, false, err
-	}
-	invs, more := page.Trim(invs, args.First)
-	return invs, more, nil
+	sql := `SELECT ` + columns + ` FROM invoices WHERE ` + w.Where() + ` ORDER BY issued_at DESC, id DESC LIMIT ` + w.Arg(args.First+1)
+	return db.Page(ctx, s.db, db.StoreScope(storeID), args.First, sql, w.Args, scanRows)
 }
 
 // Count returns how many of storeID's invoices have the given statuses.
 func (s *Service) Count(ctx context.Context, storeID uuid.UUID, statuses []string) (int, error) {
-	w := where(storeID, statuses)
-	var n int
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		return q.QueryRow(ctx, `SELECT count(*) FROM invoices WHERE `+w.Where(), w.Args...).Scan(&n)
-	})
-	return n, err
+	return db.Count(ctx, s.db, db.StoreScope(storeID), "invoices", where(storeID, statuses))
 }

@@ -2,6 +2,7 @@ package order
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -133,8 +134,9 @@ func (p ListParams) Cursor(o Order) page.Cursor {
 	return c
 }
 
-// where builds the filter. Totals are compared in minor units of the store's currency.
-func (p ListParams) where(ctx context.Context, q db.Querier, storeID uuid.UUID) (*db.Filter, error) {
+// where builds the filter. Totals are compared in minor units of the store's currency,
+// which costs one more read when a total bound is given.
+func (s *Service) where(ctx context.Context, storeID uuid.UUID, p ListParams) (*db.Filter, error) {
 	w := &db.Filter{}
 	w.Add("o.store_id = ?", storeID)
 	if len(p.Statuses) > 0 {
@@ -161,8 +163,11 @@ func (p ListParams) where(ctx context.Context, q db.Querier, storeID uuid.UUID) 
 	}
 	if p.TotalMin != nil || p.TotalMax != nil {
 		var currency string
-		if err := q.QueryRow(ctx, `SELECT currency_code FROM stores WHERE id = $1`, storeID).Scan(&currency); err != nil {
-			return nil, err
+		err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
+			return q.QueryRow(ctx, `SELECT currency_code FROM stores WHERE id = $1`, storeID).Scan(&currency)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store currency: %w", err)
 		}
 		for _, b := range []struct {
 			v     *string
@@ -189,54 +194,38 @@ func (s *Service) List(ctx context.Context, storeID uuid.UUID, p ListParams, arg
 	if p.Desc {
 		dir, cmp = "DESC", "<"
 	}
-	var out []Order
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		w, err := p.where(ctx, q, storeID)
-		if err != nil {
-			return err
-		}
-		if c := args.After; c != nil {
-			id, err := uuid.Parse(c.ID)
-			if err != nil {
-				return apperr.Invalid("after", "after is not a cursor returned by this connection")
-			}
-			var v any
-			if p.sortBy() == SortCreatedAt {
-				v, err = time.Parse(time.RFC3339Nano, c.Value)
-			} else {
-				v, err = strconv.ParseInt(c.Value, 10, 64)
-			}
-			if err != nil {
-				return apperr.Invalid("after", "after is not a cursor returned by this connection")
-			}
-			w.Add("("+col+", o.id) "+cmp+" (?, ?)", v, id)
-		}
-		rows, err := q.Query(ctx, `SELECT `+prefixed("o.", columns)+` FROM orders o WHERE `+w.Where()+
-			` ORDER BY `+col+` `+dir+`, o.id `+dir+` LIMIT `+w.Arg(args.First+1), w.Args...)
-		if err != nil {
-			return err
-		}
-		out, err = scanRows(rows)
-		return err
-	})
+	w, err := s.where(ctx, storeID, p)
 	if err != nil {
 		return nil, false, err
 	}
-	out, more := page.Trim(out, args.First)
-	return out, more, nil
+	if c := args.After; c != nil {
+		id, err := uuid.Parse(c.ID)
+		if err != nil {
+			return nil, false, apperr.Invalid("after", "after is not a cursor returned by this connection")
+		}
+		var v any
+		if p.sortBy() == SortCreatedAt {
+			v, err = time.Parse(time.RFC3339Nano, c.Value)
+		} else {
+			v, err = strconv.ParseInt(c.Value, 10, 64)
+		}
+		if err != nil {
+			return nil, false, apperr.Invalid("after", "after is not a cursor returned by this connection")
+		}
+		w.Add("("+col+", o.id) "+cmp+" (?, ?)", v, id)
+	}
+	sql := `SELECT ` + prefixed("o.", columns) + ` FROM orders o WHERE ` + w.Where() +
+		` ORDER BY ` + col + ` ` + dir + `, o.id ` + dir + ` LIMIT ` + w.Arg(args.First+1)
+	return db.Page(ctx, s.db, db.StoreScope(storeID), args.First, sql, w.Args, scanRows)
 }
 
 // Count returns how many of storeID's orders match p.
 func (s *Service) Count(ctx context.Context, storeID uuid.UUID, p ListParams) (int, error) {
-	var n int
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		w, err := p.where(ctx, q, storeID)
-		if err != nil {
-			return err
-		}
-		return q.QueryRow(ctx, `SELECT count(*) FROM orders o WHERE `+w.Where(), w.Args...).Scan(&n)
-	})
-	return n, err
+	w, err := s.where(ctx, storeID, p)
+	if err != nil {
+		return 0, err
+	}
+	return db.Count(ctx, s.db, db.StoreScope(storeID), "orders o", w)
 }
 
 func prefixed(prefix, cols string) string {

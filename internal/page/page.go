@@ -64,14 +64,6 @@ func NewArgs(first *int, after *string, sort string) (Args, error) {
 	return a, nil
 }
 
-// Trim cuts a fetched slice of First+1 rows to First and reports whether there was more.
-func Trim[T any](rows []T, first int) ([]T, bool) {
-	if len(rows) > first {
-		return rows[:first], true
-	}
-	return rows, false
-}
-
 // TimeCursor is the cursor of a row ordered by a timestamp, ties broken by id.
 func TimeCursor(sort string, t time.Time, id uuid.UUID) Cursor {
 	return Cursor{Sort: sort, Value: t.Format(time.RFC3339Nano), ID: id.String()}

@@ -40,13 +40,3 @@ func TestArgs(t *testing.T) {
 	_, err = NewArgs(nil, &garbage, "s")
 	assert.Error(t, err)
 }
-
-func TestTrim(t *testing.T) {
-	t.Parallel()
-	rows, more := Trim([]int{1, 2, 3}, 2)
-	assert.Equal(t, []int{1, 2}, rows)
-	assert.True(t, more)
-	rows, more = Trim([]int{1, 2}, 2)
-	assert.Equal(t, []int{1, 2}, rows)
-	assert.False(t, more)
-}

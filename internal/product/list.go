@@ -47,28 +47,10 @@ func (s *Service) List(ctx context.Context, storeID uuid.UUID, f ListFilter, arg
 		w.Add("(created_at, id) < (?, ?)", t, id)
 	}
 	sql := `SELECT ` + columns + ` FROM products WHERE ` + w.Where() + ` ORDER BY created_at DESC, id DESC LIMIT ` + w.Arg(args.First+1)
-	var out []Product
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		rows, err := q.Query(ctx, sql, w.Args...)
-		if err != nil {
-			return err
-		}
-		out, err = scanRows(rows)
-		return err
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	out, more := page.Trim(out, args.First)
-	return out, more, nil
+	return db.Page(ctx, s.db, db.StoreScope(storeID), args.First, sql, w.Args, scanRows)
 }
 
 // Count returns how many of storeID's products match f.
 func (s *Service) Count(ctx context.Context, storeID uuid.UUID, f ListFilter) (int, error) {
-	w := f.where(storeID)
-	var n int
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		return q.QueryRow(ctx, `SELECT count(*) FROM products WHERE `+w.Where(), w.Args...).Scan(&n)
-	})
-	return n, err
+	return db.Count(ctx, s.db, db.StoreScope(storeID), "products", f.where(storeID))
 }

@@ -105,34 +105,25 @@ func (s *Service) AddMember(ctx context.Context, storeID uuid.UUID, grantor Role
 
 // ListMembers returns a page of storeID's members, oldest first.
 func (s *Service) ListMembers(ctx context.Context, storeID uuid.UUID, args page.Args) ([]Member, bool, error) {
-	var out []Member
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		after, afterID := time.Time{}, uuid.Nil
-		if args.After != nil {
-			var err error
-			if after, afterID, err = args.After.TimeID(); err != nil {
-				return err
-			}
+	after, afterID := time.Time{}, uuid.Nil
+	if args.After != nil {
+		var err error
+		if after, afterID, err = args.After.TimeID(); err != nil {
+			return nil, false, err
 		}
-		rows, err := q.Query(ctx, `SELECT m.store_id, m.user_id, m.role, m.created_at, u.email, u.name
-			FROM memberships m JOIN users u ON u.id = m.user_id
-			WHERE m.store_id = $1 AND (m.created_at, m.user_id) > ($2, $3)
-			ORDER BY m.created_at, m.user_id LIMIT $4`, storeID, after, afterID, args.First+1)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Member, error) {
-			var m Member
-			err := r.Scan(&m.StoreID, &m.UserID, &m.Role, &m.CreatedAt, &m.Email, &m.Name)
-			return m, err
-		})
-		return err
-	})
-	if err != nil {
-		return nil, false, err
 	}
-	out, more := page.Trim(out, args.First)
-	return out, more, nil
+	return db.Page(ctx, s.db, db.StoreScope(storeID), args.First,
+		`SELECT m.store_id, m.user_id, m.role, m.created_at, u.email, u.name
+		FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.store_id = $1 AND (m.created_at, m.user_id) > ($2, $3)
+		ORDER BY m.created_at, m.user_id LIMIT $4`, []any{storeID, after, afterID, args.First + 1},
+		func(rows pgx.Rows) ([]Member, error) {
+			return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Member, error) {
+				var m Member
+				err := r.Scan(&m.StoreID, &m.UserID, &m.Role, &m.CreatedAt, &m.Email, &m.Name)
+				return m, err
+			})
+		})
 }
 
 // MemberCursor is the cursor of m in ListMembers' ordering.
