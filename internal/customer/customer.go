@@ -61,18 +61,12 @@ func NewService(d *db.DB) *Service { return &Service{db: d} }
 
 // GetMany returns storeID's customers with the given ids.
 func (s *Service) GetMany(ctx context.Context, storeID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Customer, error) {
-	out := make(map[uuid.UUID]Customer, len(ids))
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		rows, err := q.Query(ctx, `SELECT `+columns+` FROM customers WHERE store_id = $1 AND id = ANY($2)`, storeID, ids)
-		if err != nil {
-			return err
-		}
-		cs, err := scanRows(rows)
-		for _, c := range cs {
-			out[c.ID] = c
-		}
-		return err
-	})
+	cs, err := db.Query(ctx, s.db, db.StoreScope(storeID), scanRows,
+		`SELECT `+columns+` FROM customers WHERE store_id = $1 AND id = ANY($2)`, storeID, ids)
+	out := make(map[uuid.UUID]Customer, len(cs))
+	for _, c := range cs {
+		out[c.ID] = c
+	}
 	return out, err
 }
 

@@ -1,11 +1,8 @@
 package db
 
 import (
-	"context"
 	"strconv"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // Filter builds the WHERE clause of a list query whose conditions depend on the
@@ -50,34 +47,4 @@ func (f *Filter) Where() string {
 func LikePattern(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(s) + "%"
-}
-
-// Page runs a list query in a scoped read. The query must fetch first+1 rows (see
-// Filter.Arg for its LIMIT); Page returns the first rows and whether more follow.
-func Page[T any](ctx context.Context, d *DB, scope Scope, first int, sql string, args []any, scan func(pgx.Rows) ([]T, error)) ([]T, bool, error) {
-	var out []T
-	err := d.Read(ctx, scope, func(q Querier) error {
-		rows, err := q.Query(ctx, sql, args...)
-		if err != nil {
-			return err
-		}
-		out, err = scan(rows)
-		return err
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	if len(out) > first {
-		return out[:first], true, nil
-	}
-	return out, false, nil
-}
-
-// Count counts the rows of table matching w in a scoped read.
-func Count(ctx context.Context, d *DB, scope Scope, table string, w *Filter) (int, error) {
-	var n int
-	err := d.Read(ctx, scope, func(q Querier) error {
-		return q.QueryRow(ctx, `SELECT count(*) FROM `+table+` WHERE `+w.Where(), w.Args...).Scan(&n)
-	})
-	return n, err
 }

@@ -114,3 +114,44 @@ func (r *batchRow) Scan(dest ...any) error {
 	r.rows.Close()
 	return r.rows.Err()
 }
+
+// Page runs a list query in a scoped read. The query must fetch first+1 rows (see
+// Filter.Arg for its LIMIT); Page returns the first rows and whether more follow.
+func Page[T any](ctx context.Context, d *DB, scope Scope, first int, sql string, args []any, scan func(pgx.Rows) ([]T, error)) ([]T, bool, error) {
+	out, err := Query(ctx, d, scope, scan, sql, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(out) > first {
+		return out[:first], true, nil
+	}
+	return out, false, nil
+}
+
+// Query runs one query in a scoped read and scans all its rows.
+func Query[T any](ctx context.Context, d *DB, scope Scope, scan func(pgx.Rows) ([]T, error), sql string, args ...any) ([]T, error) {
+	var out []T
+	err := d.Read(ctx, scope, func(q Querier) error {
+		rows, err := q.Query(ctx, sql, args...)
+		if err != nil {
+			return err
+		}
+		out, err = scan(rows)
+		return err
+	})
+	return out, err
+}
+
+// Count counts the rows of table matching w in a scoped read.
+func Count(ctx context.Context, d *DB, scope Scope, table string, w *Filter) (int, error) {
+	var n int
+	err := d.Read(ctx, scope, func(q Querier) error {
+		return q.QueryRow(ctx, `SELECT count(*) FROM `+table+` WHERE `+w.Where(), w.Args...).Scan(&n)
+	})
+	return n, err
+}
+
+// StructsByPos scans every row into a T, column by column in field order.
+func StructsByPos[T any](rows pgx.Rows) ([]T, error) {
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[T])
+}

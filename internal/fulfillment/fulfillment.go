@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/ordergraph/ordergraph/internal/db"
 )
@@ -35,16 +34,8 @@ type Service struct{ db *db.DB }
 func NewService(d *db.DB) *Service { return &Service{db: d} }
 
 func (s *Service) where(ctx context.Context, storeID uuid.UUID, cond string, arg any) ([]Fulfillment, error) {
-	var out []Fulfillment
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		rows, err := q.Query(ctx, `SELECT `+columns+` FROM fulfillments WHERE store_id = $1 AND `+cond, storeID, arg)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Fulfillment])
-		return err
-	})
-	return out, err
+	return db.Query(ctx, s.db, db.StoreScope(storeID), db.StructsByPos[Fulfillment],
+		`SELECT `+columns+` FROM fulfillments WHERE store_id = $1 AND `+cond, storeID, arg)
 }
 
 // ByOrders returns the fulfillments of the given orders, by order id.

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/page"
@@ -34,21 +33,8 @@ type Service struct{ db *db.DB }
 // NewService returns the invoice service.
 func NewService(d *db.DB) *Service { return &Service{db: d} }
 
-func scanRows(rows pgx.Rows) ([]Invoice, error) {
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Invoice])
-}
-
 func (s *Service) query(ctx context.Context, storeID uuid.UUID, sql string, args ...any) ([]Invoice, error) {
-	var out []Invoice
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		rows, err := q.Query(ctx, sql, args...)
-		if err != nil {
-			return err
-		}
-		out, err = scanRows(rows)
-		return err
-	})
-	return out, err
+	return db.Query(ctx, s.db, db.StoreScope(storeID), db.StructsByPos[Invoice], sql, args...)
 }
 
 // ByOrders returns the invoices of the given orders, by order id.
@@ -96,7 +82,7 @@ func (s *Service) List(ctx context.Context, storeID uuid.UUID, statuses []string
 		w.Add("(issued_at, id) < (?, ?)", t, id)
 	}
 	sql := `SELECT ` + columns + ` FROM invoices WHERE ` + w.Where() + ` ORDER BY issued_at DESC, id DESC LIMIT ` + w.Arg(args.First+1)
-	return db.Page(ctx, s.db, db.StoreScope(storeID), args.First, sql, w.Args, scanRows)
+	return db.Page(ctx, s.db, db.StoreScope(storeID), args.First, sql, w.Args, db.StructsByPos[Invoice])
 }
 
 // Count returns how many of storeID's invoices have the given statuses.

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/money"
 )
 
@@ -58,12 +59,12 @@ func (s *Service) ScreenTx(ctx context.Context, tx pgx.Tx, storeID, orderID uuid
 	if o.Status != StatusPending {
 		return o, false, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT order_id, line_no, product_id, sku, name, quantity, unit_price_minor,
-		total_minor, currency_code FROM order_lines WHERE store_id = $1 AND order_id = $2 ORDER BY line_no`, storeID, orderID)
+	rows, err := tx.Query(ctx, `SELECT `+lineColumns+` FROM order_lines WHERE store_id = $1 AND order_id = $2
+		ORDER BY line_no`, storeID, orderID)
 	if err != nil {
 		return o, false, err
 	}
-	lines, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Line])
+	lines, err := db.StructsByPos[Line](rows)
 	if err != nil {
 		return o, false, err
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
@@ -29,54 +28,36 @@ func (s *Service) Get(ctx context.Context, storeID, id uuid.UUID) (Order, error)
 
 // GetMany returns storeID's orders with the given ids.
 func (s *Service) GetMany(ctx context.Context, storeID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Order, error) {
-	out := make(map[uuid.UUID]Order, len(ids))
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		rows, err := q.Query(ctx, `SELECT `+columns+` FROM orders WHERE store_id = $1 AND id = ANY($2)`, storeID, ids)
-		if err != nil {
-			return err
-		}
-		os, err := scanRows(rows)
-		for _, o := range os {
-			out[o.ID] = o
-		}
-		return err
-	})
+	os, err := db.Query(ctx, s.db, db.StoreScope(storeID), scanRows,
+		`SELECT `+columns+` FROM orders WHERE store_id = $1 AND id = ANY($2)`, storeID, ids)
+	out := make(map[uuid.UUID]Order, len(os))
+	for _, o := range os {
+		out[o.ID] = o
+	}
 	return out, err
 }
 
 // LinesByOrders returns the lines of the given orders, in line order.
 func (s *Service) LinesByOrders(ctx context.Context, storeID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID][]Line, error) {
+	lines, err := db.Query(ctx, s.db, db.StoreScope(storeID), db.StructsByPos[Line],
+		`SELECT `+lineColumns+` FROM order_lines WHERE store_id = $1 AND order_id = ANY($2) ORDER BY order_id, line_no`,
+		storeID, orderIDs)
 	out := make(map[uuid.UUID][]Line, len(orderIDs))
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		rows, err := q.Query(ctx, `SELECT order_id, line_no, product_id, sku, name, quantity, unit_price_minor, total_minor, currency_code
-			FROM order_lines WHERE store_id = $1 AND order_id = ANY($2) ORDER BY order_id, line_no`, storeID, orderIDs)
-		if err != nil {
-			return err
-		}
-		lines, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Line])
-		for _, l := range lines {
-			out[l.OrderID] = append(out[l.OrderID], l)
-		}
-		return err
-	})
+	for _, l := range lines {
+		out[l.OrderID] = append(out[l.OrderID], l)
+	}
 	return out, err
 }
 
 // EventsByOrders returns the timelines of the given orders, oldest first.
 func (s *Service) EventsByOrders(ctx context.Context, storeID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID][]Event, error) {
+	evs, err := db.Query(ctx, s.db, db.StoreScope(storeID), db.StructsByPos[Event],
+		`SELECT id, order_id, type, message, data, created_at
+		FROM order_events WHERE store_id = $1 AND order_id = ANY($2) ORDER BY order_id, id`, storeID, orderIDs)
 	out := make(map[uuid.UUID][]Event, len(orderIDs))
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		rows, err := q.Query(ctx, `SELECT id, order_id, type, message, data, created_at
-			FROM order_events WHERE store_id = $1 AND order_id = ANY($2) ORDER BY order_id, id`, storeID, orderIDs)
-		if err != nil {
-			return err
-		}
-		evs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Event])
-		for _, e := range evs {
-			out[e.OrderID] = append(out[e.OrderID], e)
-		}
-		return err
-	})
+	for _, e := range evs {
+		out[e.OrderID] = append(out[e.OrderID], e)
+	}
 	return out, err
 }
 

@@ -32,6 +32,8 @@ func NewService(d *db.DB, jobs *river.Client[pgx.Tx]) *Service {
 const columns = `id, store_id, number, status, customer_id, currency_code, subtotal_minor, total_minor,
 	shipping_address, note, idempotency_key, created_at, updated_at`
 
+const lineColumns = `order_id, line_no, product_id, sku, name, quantity, unit_price_minor, total_minor, currency_code`
+
 func scan(row pgx.Row) (Order, error) {
 	var o Order
 	var addr []byte

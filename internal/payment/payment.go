@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/ordergraph/ordergraph/internal/db"
 )
@@ -27,6 +26,9 @@ type Payment struct {
 	UpdatedAt    time.Time
 }
 
+const columns = `id, store_id, order_id, status, amount_minor, currency_code, attempts, last_error,
+	created_at, updated_at`
+
 // Service reads payments.
 type Service struct{ db *db.DB }
 
@@ -35,37 +37,21 @@ func NewService(d *db.DB) *Service { return &Service{db: d} }
 
 // ByOrders returns the payments of the given orders, oldest first per order.
 func (s *Service) ByOrders(ctx context.Context, storeID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID][]Payment, error) {
+	ps, err := db.Query(ctx, s.db, db.StoreScope(storeID), db.StructsByPos[Payment],
+		`SELECT `+columns+` FROM payments WHERE store_id = $1 AND order_id = ANY($2) ORDER BY created_at, id`, storeID, orderIDs)
 	out := make(map[uuid.UUID][]Payment, len(orderIDs))
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		rows, err := q.Query(ctx, `SELECT id, store_id, order_id, status, amount_minor, currency_code, attempts,
-				last_error, created_at, updated_at
-			FROM payments WHERE store_id = $1 AND order_id = ANY($2) ORDER BY created_at, id`, storeID, orderIDs)
-		if err != nil {
-			return err
-		}
-		ps, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Payment])
-		for _, p := range ps {
-			out[p.OrderID] = append(out[p.OrderID], p)
-		}
-		return err
-	})
+	for _, p := range ps {
+		out[p.OrderID] = append(out[p.OrderID], p)
+	}
 	return out, err
 }
 
 // Get returns payment id of storeID, or nil.
 func (s *Service) Get(ctx context.Context, storeID, id uuid.UUID) (*Payment, error) {
-	var out *Payment
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		rows, err := q.Query(ctx, `SELECT id, store_id, order_id, status, amount_minor, currency_code, attempts,
-				last_error, created_at, updated_at FROM payments WHERE store_id = $1 AND id = $2`, storeID, id)
-		if err != nil {
-			return err
-		}
-		ps, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Payment])
-		if len(ps) == 1 {
-			out = &ps[0]
-		}
-		return err
-	})
-	return out, err
+	ps, err := db.Query(ctx, s.db, db.StoreScope(storeID), db.StructsByPos[Payment],
+		`SELECT `+columns+` FROM payments WHERE store_id = $1 AND id = $2`, storeID, id)
+	if err != nil || len(ps) == 0 {
+		return nil, err
+	}
+	return &ps[0], nil
 }

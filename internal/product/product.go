@@ -274,17 +274,11 @@ func (s *Service) Get(ctx context.Context, storeID, id uuid.UUID) (Product, erro
 
 // GetMany returns the products of storeID with the given ids (missing ones are absent).
 func (s *Service) GetMany(ctx context.Context, storeID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Product, error) {
-	out := make(map[uuid.UUID]Product, len(ids))
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		rows, err := q.Query(ctx, `SELECT `+columns+` FROM products WHERE store_id = $1 AND id = ANY($2)`, storeID, ids)
-		if err != nil {
-			return err
-		}
-		ps, err := scanRows(rows)
-		for _, p := range ps {
-			out[p.ID] = p
-		}
-		return err
-	})
+	ps, err := db.Query(ctx, s.db, db.StoreScope(storeID), scanRows,
+		`SELECT `+columns+` FROM products WHERE store_id = $1 AND id = ANY($2)`, storeID, ids)
+	out := make(map[uuid.UUID]Product, len(ps))
+	for _, p := range ps {
+		out[p.ID] = p
+	}
 	return out, err
 }

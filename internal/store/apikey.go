@@ -102,17 +102,9 @@ func (s *Service) RevokeAPIKey(ctx context.Context, storeID, id uuid.UUID) (APIK
 
 // ListAPIKeys returns storeID's keys, newest first, revoked ones included.
 func (s *Service) ListAPIKeys(ctx context.Context, storeID uuid.UUID) ([]APIKey, error) {
-	var keys []APIKey
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		rows, err := q.Query(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE store_id = $1
-			ORDER BY created_at DESC, id`, storeID)
-		if err != nil {
-			return err
-		}
-		keys, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (APIKey, error) { return scanAPIKey(r) })
-		return err
-	})
-	return keys, err
+	return db.Query(ctx, s.db, db.StoreScope(storeID), func(rows pgx.Rows) ([]APIKey, error) {
+		return pgx.CollectRows(rows, func(r pgx.CollectableRow) (APIKey, error) { return scanAPIKey(r) })
+	}, `SELECT `+apiKeyColumns+` FROM api_keys WHERE store_id = $1 ORDER BY created_at DESC, id`, storeID)
 }
 
 // lastUsedGranularity bounds how often a key's last_used_at is written: once a minute
