@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"errors"
 	"unicode"
 	"unicode/utf8"
 
@@ -57,5 +56,3 @@ var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not-a-real-password"), bc
 func burnPasswordCheck(pw string) {
 	_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(pw))
 }
-
-var errBadCredentials = errors.New("bad credentials")
