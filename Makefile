@@ -77,10 +77,11 @@ vet: ## go vet ./...
 fmt: ## gofmt -w the Go files
 	@$(GO_FILES) | xargs -r -d '\n' gofmt -l -w
 
-lint: ## Check formatting (gofmt) and go vet
+lint: ## Check formatting (gofmt), go vet and staticcheck
 	@out=$$($(GO_FILES) | xargs -r -d '\n' gofmt -l); \
 	if [ -n "$$out" ]; then echo "gofmt needed (run: make fmt):"; echo "$$out"; exit 1; fi
 	go vet ./...
+	go run honnef.co/go/tools/cmd/staticcheck@v0.6.1 ./...
 
 db-start: ## Start the local Postgres (no-op if DATABASE_URL is set)
 	@$(PG) start
