@@ -5,15 +5,12 @@ package graph
 
 import (
 	"context"
-	"errors"
 
 	"github.com/google/uuid"
 
 	"github.com/ordergraph/ordergraph/graph/loader"
-	"github.com/ordergraph/ordergraph/graph/model"
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/auth"
-	"github.com/ordergraph/ordergraph/internal/gid"
 	"github.com/ordergraph/ordergraph/internal/requestlog"
 	"github.com/ordergraph/ordergraph/internal/store"
 )
@@ -60,49 +57,18 @@ func clientIP(ctx context.Context) string {
 	return "unknown"
 }
 
-// node resolves a global id within the request's store. Another store's object is
-// reported exactly like a missing one: null.
-func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
-	typ, uid, ok := gid.Parse(id)
-	if !ok {
-		return nil, apperr.Invalid("id", "%q is not a global id (gid://ordergraph/<Type>/<uuid>)", id)
+// required turns a relation that must exist but does not into an error (it would be
+// a broken foreign key, which the schema prevents).
+func required[T any](v *T, err error) (*T, error) {
+	if err == nil && v == nil {
+		return nil, apperr.New(apperr.Internal, "related object is missing")
 	}
-	sid := storeID(ctx)
-	switch typ {
-	case "Store":
-		if uid != sid {
-			return nil, nil
-		}
-		st, err := r.Svc.Stores.Get(ctx, sid)
-		return nilIfNotFound(&st, err)
-	case "ApiKey":
-		if !principal(ctx).Role.AtLeast(store.RoleAdmin) {
-			return nil, nil
-		}
-		keys, err := r.Svc.Stores.ListAPIKeys(ctx, sid)
-		for i := range keys {
-			if keys[i].ID == uid {
-				return &keys[i], err
-			}
-		}
-		return nil, err
-	case "User":
-		m, err := r.Svc.Stores.Member(ctx, sid, uid)
-		if err != nil {
-			return nilIfNotFound[auth.User](nil, err)
-		}
-		return &auth.User{ID: m.UserID, Email: m.Email, Name: m.Name, CreatedAt: m.CreatedAt}, nil
-	}
-	return r.catalogNode(ctx, sid, typ, uid)
+	return v, err
 }
 
-// nilIfNotFound turns NOT_FOUND into a null node.
-func nilIfNotFound[T any](v *T, err error) (model.Node, error) {
-	if errors.Is(err, apperr.ErrNotFound) {
-		return nil, nil
+func deref(s *string) string {
+	if s == nil {
+		return ""
 	}
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
+	return *s
 }

@@ -17,10 +17,6 @@ import (
 	"github.com/ordergraph/ordergraph/internal/store"
 )
 
-func (r *apiKeyResolver) ID(ctx context.Context, obj *store.APIKey) (string, error) {
-	return gid.Encode("ApiKey", obj.ID), nil
-}
-
 func (r *membershipResolver) User(ctx context.Context, obj *store.Membership) (*auth.User, error) {
 	u, err := r.Svc.Accounts.Get(ctx, obj.UserID)
 	return &u, err
@@ -115,14 +111,6 @@ func (r *queryResolver) APIKeys(ctx context.Context) ([]*store.APIKey, error) {
 	return pointers(keys), err
 }
 
-func (r *storeResolver) ID(ctx context.Context, obj *store.Store) (string, error) {
-	return gid.Encode("Store", obj.ID), nil
-}
-
-func (r *userResolver) ID(ctx context.Context, obj *auth.User) (string, error) {
-	return gid.Encode("User", obj.ID), nil
-}
-
 func (r *userResolver) Memberships(ctx context.Context, obj *auth.User) ([]*store.Membership, error) {
 	if p := principal(ctx); p == nil || p.UserID != obj.ID {
 		return nil, apperr.New(apperr.Forbidden, "memberships are only visible on me")
@@ -131,23 +119,17 @@ func (r *userResolver) Memberships(ctx context.Context, obj *auth.User) ([]*stor
 	return pointers(ms), err
 }
 
-func (r *Resolver) ApiKey() generated.ApiKeyResolver { return &apiKeyResolver{r} }
-
 func (r *Resolver) Membership() generated.MembershipResolver { return &membershipResolver{r} }
 
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
-func (r *Resolver) Store() generated.StoreResolver { return &storeResolver{r} }
-
 func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
 
 type (
-	apiKeyResolver     struct{ *Resolver }
 	membershipResolver struct{ *Resolver }
 	mutationResolver   struct{ *Resolver }
 	queryResolver      struct{ *Resolver }
-	storeResolver      struct{ *Resolver }
 	userResolver       struct{ *Resolver }
 )

@@ -17,6 +17,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -54,6 +55,7 @@ func main() {
 	}
 	log := newLogger(cfg.LogLevel)
 	slog.SetDefault(log)
+	tuneGC()
 
 	switch os.Args[1] {
 	case "serve":
@@ -74,6 +76,20 @@ func main() {
 	if err != nil {
 		log.Error("ordergraph "+os.Args[1]+" failed", "error", err)
 		os.Exit(1)
+	}
+}
+
+// tuneGC sets the garbage collector for a GraphQL server, unless GOGC or GOMEMLIMIT
+// say otherwise. A response tree is many small short-lived objects; at Go's default
+// (GOGC=100) collection took about half the CPU under load. GOGC=200 halves the
+// collections, and a 128 MiB soft limit keeps the heap, and so RSS, bounded: the
+// collector works harder only when memory is actually short.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(128 << 20)
 	}
 }
 

@@ -23,23 +23,17 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
-	ApiKey() ApiKeyResolver
 	Customer() CustomerResolver
 	CustomerConnection() CustomerConnectionResolver
-	Fulfillment() FulfillmentResolver
 	Invoice() InvoiceResolver
 	InvoiceConnection() InvoiceConnectionResolver
 	Membership() MembershipResolver
 	Mutation() MutationResolver
 	Order() OrderResolver
 	OrderConnection() OrderConnectionResolver
-	OrderEvent() OrderEventResolver
 	OrderLine() OrderLineResolver
-	Payment() PaymentResolver
-	Product() ProductResolver
 	ProductConnection() ProductConnectionResolver
 	Query() QueryResolver
-	Store() StoreResolver
 	User() UserResolver
 }
 
@@ -60,7 +54,7 @@ type ComplexityRoot struct {
 
 	ApiKey struct {
 		CreatedAt  func(childComplexity int) int
-		ID         func(childComplexity int) int
+		GID        func(childComplexity int) int
 		LastUsedAt func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Prefix     func(childComplexity int) int
@@ -82,7 +76,7 @@ type ComplexityRoot struct {
 	Customer struct {
 		CreatedAt func(childComplexity int) int
 		Email     func(childComplexity int) int
-		ID        func(childComplexity int) int
+		GID       func(childComplexity int) int
 		Name      func(childComplexity int) int
 		Orders    func(childComplexity int, first *int, after *string) int
 	}
@@ -101,14 +95,14 @@ type ComplexityRoot struct {
 	Fulfillment struct {
 		Carrier        func(childComplexity int) int
 		DeliveredAt    func(childComplexity int) int
-		ID             func(childComplexity int) int
+		GID            func(childComplexity int) int
 		ShippedAt      func(childComplexity int) int
 		Status         func(childComplexity int) int
 		TrackingNumber func(childComplexity int) int
 	}
 
 	Invoice struct {
-		ID       func(childComplexity int) int
+		GID      func(childComplexity int) int
 		IssuedAt func(childComplexity int) int
 		Number   func(childComplexity int) int
 		Order    func(childComplexity int) int
@@ -157,7 +151,7 @@ type ComplexityRoot struct {
 		Customer        func(childComplexity int) int
 		Events          func(childComplexity int) int
 		Fulfillment     func(childComplexity int) int
-		ID              func(childComplexity int) int
+		GID             func(childComplexity int) int
 		IdempotencyKey  func(childComplexity int) int
 		Invoice         func(childComplexity int) int
 		Lines           func(childComplexity int) int
@@ -184,7 +178,7 @@ type ComplexityRoot struct {
 
 	OrderEvent struct {
 		CreatedAt func(childComplexity int) int
-		Data      func(childComplexity int) int
+		DataJSON  func(childComplexity int) int
 		Message   func(childComplexity int) int
 		Type      func(childComplexity int) int
 	}
@@ -208,7 +202,7 @@ type ComplexityRoot struct {
 		Amount    func(childComplexity int) int
 		Attempts  func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
-		ID        func(childComplexity int) int
+		GID       func(childComplexity int) int
 		LastError func(childComplexity int) int
 		Status    func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
@@ -216,7 +210,7 @@ type ComplexityRoot struct {
 
 	Product struct {
 		CreatedAt         func(childComplexity int) int
-		ID                func(childComplexity int) int
+		GID               func(childComplexity int) int
 		LowStock          func(childComplexity int) int
 		LowStockThreshold func(childComplexity int) int
 		Name              func(childComplexity int) int
@@ -256,7 +250,7 @@ type ComplexityRoot struct {
 	Store struct {
 		CreatedAt    func(childComplexity int) int
 		CurrencyCode func(childComplexity int) int
-		ID           func(childComplexity int) int
+		GID          func(childComplexity int) int
 		Name         func(childComplexity int) int
 		Slug         func(childComplexity int) int
 	}
@@ -264,7 +258,7 @@ type ComplexityRoot struct {
 	User struct {
 		CreatedAt   func(childComplexity int) int
 		Email       func(childComplexity int) int
-		ID          func(childComplexity int) int
+		GID         func(childComplexity int) int
 		Memberships func(childComplexity int) int
 		Name        func(childComplexity int) int
 	}
@@ -339,11 +333,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ApiKey.CreatedAt(childComplexity), true
 	case "ApiKey.id":
-		if e.ComplexityRoot.ApiKey.ID == nil {
+		if e.ComplexityRoot.ApiKey.GID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.ApiKey.ID(childComplexity), true
+		return e.ComplexityRoot.ApiKey.GID(childComplexity), true
 	case "ApiKey.lastUsedAt":
 		if e.ComplexityRoot.ApiKey.LastUsedAt == nil {
 			break
@@ -420,11 +414,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Customer.Email(childComplexity), true
 	case "Customer.id":
-		if e.ComplexityRoot.Customer.ID == nil {
+		if e.ComplexityRoot.Customer.GID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Customer.ID(childComplexity), true
+		return e.ComplexityRoot.Customer.GID(childComplexity), true
 	case "Customer.name":
 		if e.ComplexityRoot.Customer.Name == nil {
 			break
@@ -488,11 +482,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Fulfillment.DeliveredAt(childComplexity), true
 	case "Fulfillment.id":
-		if e.ComplexityRoot.Fulfillment.ID == nil {
+		if e.ComplexityRoot.Fulfillment.GID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Fulfillment.ID(childComplexity), true
+		return e.ComplexityRoot.Fulfillment.GID(childComplexity), true
 	case "Fulfillment.shippedAt":
 		if e.ComplexityRoot.Fulfillment.ShippedAt == nil {
 			break
@@ -513,11 +507,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.Fulfillment.TrackingNumber(childComplexity), true
 
 	case "Invoice.id":
-		if e.ComplexityRoot.Invoice.ID == nil {
+		if e.ComplexityRoot.Invoice.GID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Invoice.ID(childComplexity), true
+		return e.ComplexityRoot.Invoice.GID(childComplexity), true
 	case "Invoice.issuedAt":
 		if e.ComplexityRoot.Invoice.IssuedAt == nil {
 			break
@@ -755,11 +749,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Order.Fulfillment(childComplexity), true
 	case "Order.id":
-		if e.ComplexityRoot.Order.ID == nil {
+		if e.ComplexityRoot.Order.GID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Order.ID(childComplexity), true
+		return e.ComplexityRoot.Order.GID(childComplexity), true
 	case "Order.idempotencyKey":
 		if e.ComplexityRoot.Order.IdempotencyKey == nil {
 			break
@@ -866,11 +860,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderEvent.CreatedAt(childComplexity), true
 	case "OrderEvent.data":
-		if e.ComplexityRoot.OrderEvent.Data == nil {
+		if e.ComplexityRoot.OrderEvent.DataJSON == nil {
 			break
 		}
 
-		return e.ComplexityRoot.OrderEvent.Data(childComplexity), true
+		return e.ComplexityRoot.OrderEvent.DataJSON(childComplexity), true
 	case "OrderEvent.message":
 		if e.ComplexityRoot.OrderEvent.Message == nil {
 			break
@@ -959,11 +953,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Payment.CreatedAt(childComplexity), true
 	case "Payment.id":
-		if e.ComplexityRoot.Payment.ID == nil {
+		if e.ComplexityRoot.Payment.GID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Payment.ID(childComplexity), true
+		return e.ComplexityRoot.Payment.GID(childComplexity), true
 	case "Payment.lastError":
 		if e.ComplexityRoot.Payment.LastError == nil {
 			break
@@ -990,11 +984,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Product.CreatedAt(childComplexity), true
 	case "Product.id":
-		if e.ComplexityRoot.Product.ID == nil {
+		if e.ComplexityRoot.Product.GID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Product.ID(childComplexity), true
+		return e.ComplexityRoot.Product.GID(childComplexity), true
 	case "Product.lowStock":
 		if e.ComplexityRoot.Product.LowStock == nil {
 			break
@@ -1203,11 +1197,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Store.CurrencyCode(childComplexity), true
 	case "Store.id":
-		if e.ComplexityRoot.Store.ID == nil {
+		if e.ComplexityRoot.Store.GID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Store.ID(childComplexity), true
+		return e.ComplexityRoot.Store.GID(childComplexity), true
 	case "Store.name":
 		if e.ComplexityRoot.Store.Name == nil {
 			break
@@ -1234,11 +1228,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.User.Email(childComplexity), true
 	case "User.id":
-		if e.ComplexityRoot.User.ID == nil {
+		if e.ComplexityRoot.User.GID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.User.ID(childComplexity), true
+		return e.ComplexityRoot.User.GID(childComplexity), true
 	case "User.memberships":
 		if e.ComplexityRoot.User.Memberships == nil {
 			break

@@ -4,11 +4,12 @@
 // to the request's store.
 //
 // Batching alone (graph-gophers/dataloader) depends on timing: a Load that arrives
-// after the batch window opens a second query. So each loader also prefetches: a
-// resolver that knows which keys its children will ask for (the orders resolver knows
-// the page's order ids) announces them with Expect, and the first batch fetches them
-// all. Every relation then costs exactly one query per request, however large the
-// page and however busy the machine.
+// after the batch window opens a second query, and every batch waits for its window.
+// So each loader also prefetches: a resolver that knows which keys its children will
+// ask for (the orders resolver knows the page's order ids) announces them with Expect,
+// and the first Load of an announced key fetches them all at once. Every relation then
+// costs exactly one query per request, however large the page and however busy the
+// machine, and no announced load waits for a batch window.
 package loader
 
 import (
@@ -110,18 +111,18 @@ type Loader[V any] struct {
 	dl    *dataloader.Loader[uuid.UUID, V]
 	fetch func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]V, error)
 
-	mu       sync.Mutex // held across a fetch: batches of one loader run one at a time
+	mu       sync.Mutex // held across a fetch: one loader fetches one batch at a time
 	expected map[uuid.UUID]struct{}
 	fetched  map[uuid.UUID]V
 }
 
-// batchWait is how long a batch collects keys. Prefetching makes correctness
-// independent of it; it only has to be long enough for a list's siblings to arrive.
+// batchWait is how long a batch of unannounced keys collects siblings.
 const batchWait = 500 * time.Microsecond
 
 func newLoader[V any](fetch func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]V, error)) *Loader[V] {
 	l := &Loader[V]{fetch: fetch, expected: map[uuid.UUID]struct{}{}, fetched: map[uuid.UUID]V{}}
-	l.dl = dataloader.NewBatchedLoader(l.batch, dataloader.WithWait[uuid.UUID, V](batchWait))
+	l.dl = dataloader.NewBatchedLoader(l.batch, dataloader.WithWait[uuid.UUID, V](batchWait),
+		dataloader.WithInputCapacity[uuid.UUID, V](64))
 	return l
 }
 
@@ -136,14 +137,40 @@ func (l *Loader[V]) Expect(ids ...uuid.UUID) {
 	}
 }
 
-// Load returns the value for id (the zero value when there is none).
+// Load returns the value for id (the zero value when there is none). An announced
+// key is fetched at once, together with every other announced key, without waiting
+// for a batch window; later loads of those keys are answered from memory. Keys nobody
+// announced go through the dataloader's batching.
 func (l *Loader[V]) Load(ctx context.Context, id uuid.UUID) (V, error) {
+	l.mu.Lock()
+	if v, ok := l.fetched[id]; ok {
+		l.mu.Unlock()
+		return v, nil
+	}
+	if _, ok := l.expected[id]; ok {
+		err := l.fetchLocked(ctx, nil)
+		v := l.fetched[id]
+		l.mu.Unlock()
+		return v, err
+	}
+	l.mu.Unlock()
 	return l.dl.Load(ctx, id)()
 }
 
+// batch is the dataloader's batch function.
 func (l *Loader[V]) batch(ctx context.Context, ids []uuid.UUID) []*dataloader.Result[V] {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	err := l.fetchLocked(ctx, ids)
+	out := make([]*dataloader.Result[V], len(ids))
+	for i, id := range ids {
+		out[i] = &dataloader.Result[V]{Data: l.fetched[id], Error: err}
+	}
+	return out
+}
+
+// fetchLocked fetches ids and every announced key not fetched yet, in one query.
+func (l *Loader[V]) fetchLocked(ctx context.Context, ids []uuid.UUID) error {
 	need := make([]uuid.UUID, 0, len(ids)+len(l.expected))
 	seen := make(map[uuid.UUID]bool, len(ids)+len(l.expected))
 	add := func(id uuid.UUID) {
@@ -159,23 +186,17 @@ func (l *Loader[V]) batch(ctx context.Context, ids []uuid.UUID) []*dataloader.Re
 		add(id)
 	}
 	clear(l.expected)
-	out := make([]*dataloader.Result[V], len(ids))
-	if len(need) > 0 {
-		got, err := l.fetch(ctx, need)
-		if err != nil {
-			for i := range out {
-				out[i] = &dataloader.Result[V]{Error: err}
-			}
-			return out
-		}
-		for _, id := range need {
-			l.fetched[id] = got[id]
-		}
+	if len(need) == 0 {
+		return nil
 	}
-	for i, id := range ids {
-		out[i] = &dataloader.Result[V]{Data: l.fetched[id]}
+	got, err := l.fetch(ctx, need)
+	if err != nil {
+		return err
 	}
-	return out
+	for _, id := range need {
+		l.fetched[id] = got[id]
+	}
+	return nil
 }
 
 type ctxKey struct{}

@@ -82,11 +82,6 @@ type InvoiceFilter struct {
 	Status []string `json:"status,omitempty"`
 }
 
-type Money struct {
-	Amount       string `json:"amount"`
-	CurrencyCode string `json:"currencyCode"`
-}
-
 type Mutation struct {
 }
 

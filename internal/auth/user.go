@@ -14,6 +14,7 @@ import (
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/gid"
 )
 
 // User is a person who logs in. Users are global; memberships tie them to stores.
@@ -129,3 +130,6 @@ func (u *Users) Get(ctx context.Context, id uuid.UUID) (User, error) {
 	}
 	return user, err
 }
+
+// GID is u's global id in the API.
+func (u User) GID() string { return gid.Encode("User", u.ID) }

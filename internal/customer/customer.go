@@ -13,6 +13,7 @@ import (
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/gid"
 	"github.com/ordergraph/ordergraph/internal/page"
 )
 
@@ -118,3 +119,6 @@ func (s *Service) List(ctx context.Context, storeID uuid.UUID, search string, ar
 func (s *Service) Count(ctx context.Context, storeID uuid.UUID, search string) (int, error) {
 	return db.Count(ctx, s.db, db.StoreScope(storeID), "customers", where(storeID, search))
 }
+
+// GID is c's global id in the API.
+func (c Customer) GID() string { return gid.Encode("Customer", c.ID) }

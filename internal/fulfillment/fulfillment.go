@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/gid"
 )
 
 // Fulfillment is an order's shipment.
@@ -56,3 +57,6 @@ func (s *Service) Get(ctx context.Context, storeID, id uuid.UUID) (*Fulfillment,
 	}
 	return &fs[0], nil
 }
+
+// GID is f's global id in the API.
+func (f Fulfillment) GID() string { return gid.Encode("Fulfillment", f.ID) }

@@ -10,6 +10,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/gid"
+	"github.com/ordergraph/ordergraph/internal/money"
 	"github.com/ordergraph/ordergraph/internal/page"
 )
 
@@ -89,3 +91,9 @@ func (s *Service) List(ctx context.Context, storeID uuid.UUID, statuses []string
 func (s *Service) Count(ctx context.Context, storeID uuid.UUID, statuses []string) (int, error) {
 	return db.Count(ctx, s.db, db.StoreScope(storeID), "invoices", where(storeID, statuses))
 }
+
+// GID is inv's global id in the API.
+func (inv Invoice) GID() string { return gid.Encode("Invoice", inv.ID) }
+
+// Total is the invoiced amount.
+func (inv Invoice) Total() money.Money { return money.Of(inv.TotalMinor, inv.CurrencyCode) }

@@ -67,3 +67,18 @@ func FormatMinor(minor int64, currency string) string {
 	}
 	return sign + s[:len(s)-exp] + "." + s[len(s)-exp:]
 }
+
+// Money is an amount in minor units of a currency: the API's Money type.
+type Money struct {
+	Minor    int64
+	Currency string
+}
+
+// Of returns minor units of currency as Money.
+func Of(minor int64, currency string) Money { return Money{Minor: minor, Currency: currency} }
+
+// Amount is the decimal string of m ("19.99").
+func (m Money) Amount() string { return FormatMinor(m.Minor, m.Currency) }
+
+// CurrencyCode is m's ISO 4217 code.
+func (m Money) CurrencyCode() string { return m.Currency }

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/ordergraph/ordergraph/internal/gid"
+	"github.com/ordergraph/ordergraph/internal/money"
 )
 
 // Status is an order's lifecycle state.
@@ -92,3 +95,21 @@ type CheckFraudArgs struct {
 
 // Kind is the job's stable name.
 func (CheckFraudArgs) Kind() string { return "order_check_fraud" }
+
+// GID is o's global id in the API.
+func (o Order) GID() string { return gid.Encode("Order", o.ID) }
+
+// Subtotal is the sum of o's lines.
+func (o Order) Subtotal() money.Money { return money.Of(o.SubtotalMinor, o.CurrencyCode) }
+
+// Total is what the customer pays.
+func (o Order) Total() money.Money { return money.Of(o.TotalMinor, o.CurrencyCode) }
+
+// UnitPrice is the price of one unit when the order was placed.
+func (l Line) UnitPrice() money.Money { return money.Of(l.UnitPriceMinor, l.CurrencyCode) }
+
+// Total is the line's quantity times its unit price.
+func (l Line) Total() money.Money { return money.Of(l.TotalMinor, l.CurrencyCode) }
+
+// DataJSON is the event's data as a JSON string.
+func (e Event) DataJSON() string { return string(e.Data) }

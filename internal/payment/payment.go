@@ -10,6 +10,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/gid"
+	"github.com/ordergraph/ordergraph/internal/money"
 )
 
 // Payment is one payment of an order.
@@ -55,3 +57,9 @@ func (s *Service) Get(ctx context.Context, storeID, id uuid.UUID) (*Payment, err
 	}
 	return &ps[0], nil
 }
+
+// GID is p's global id in the API.
+func (p Payment) GID() string { return gid.Encode("Payment", p.ID) }
+
+// Amount is what the payment charges.
+func (p Payment) Amount() money.Money { return money.Of(p.AmountMinor, p.CurrencyCode) }

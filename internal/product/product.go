@@ -17,6 +17,7 @@ import (
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/gid"
 	"github.com/ordergraph/ordergraph/internal/money"
 )
 
@@ -282,3 +283,9 @@ func (s *Service) GetMany(ctx context.Context, storeID uuid.UUID, ids []uuid.UUI
 	}
 	return out, err
 }
+
+// GID is p's global id in the API.
+func (p Product) GID() string { return gid.Encode("Product", p.ID) }
+
+// Price is p's unit price.
+func (p Product) Price() money.Money { return money.Of(p.PriceMinor, p.CurrencyCode) }

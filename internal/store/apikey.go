@@ -16,6 +16,7 @@ import (
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/gid"
 )
 
 // APIKeyPrefix starts every API key secret, so a bearer credential is recognisable as
@@ -143,3 +144,6 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (APIKey
 	}
 	return key, nil
 }
+
+// GID is k's global id in the API.
+func (k APIKey) GID() string { return gid.Encode("ApiKey", k.ID) }

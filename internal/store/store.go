@@ -14,6 +14,7 @@ import (
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/gid"
 	"github.com/ordergraph/ordergraph/internal/money"
 )
 
@@ -100,3 +101,6 @@ func (s *Service) Get(ctx context.Context, storeID uuid.UUID) (Store, error) {
 	}
 	return st, err
 }
+
+// GID is s's global id in the API (also accepted in X-Store-ID).
+func (s Store) GID() string { return gid.Encode("Store", s.ID) }

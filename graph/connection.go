@@ -1,0 +1,40 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/ordergraph/ordergraph/graph/loader"
+	"github.com/ordergraph/ordergraph/graph/model"
+	"github.com/ordergraph/ordergraph/internal/order"
+	"github.com/ordergraph/ordergraph/internal/page"
+)
+
+// pageInfo builds a connection's PageInfo from its rows.
+func pageInfo[T any](rows []T, more bool, cursor func(T) string) *model.PageInfo {
+	pi := &model.PageInfo{HasNextPage: more}
+	if len(rows) > 0 {
+		c := cursor(rows[len(rows)-1])
+		pi.EndCursor = &c
+	}
+	return pi
+}
+
+// listOrders serves orders and Customer.orders: one page, and the page's order ids
+// announced to the loaders so each relation below costs one query.
+func (r *Resolver) listOrders(ctx context.Context, p order.ListParams, first *int, after *string) (*model.OrderConnection, error) {
+	args, err := page.NewArgs(first, after, p.SortKey())
+	if err != nil {
+		return nil, err
+	}
+	os, more, err := r.Svc.Orders.List(ctx, storeID(ctx), p, args)
+	if err != nil {
+		return nil, err
+	}
+	loader.From(ctx).ExpectOrders(os)
+	conn := &model.OrderConnection{Edges: make([]*model.OrderEdge, len(os)), Params: p}
+	conn.PageInfo = pageInfo(os, more, func(o order.Order) string { return p.Cursor(o).Encode() })
+	for i := range os {
+		conn.Edges[i] = &model.OrderEdge{Cursor: p.Cursor(os[i]).Encode(), Node: &os[i]}
+	}
+	return conn, nil
+}
