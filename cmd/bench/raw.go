@@ -143,31 +143,28 @@ func (d *dataset) rawWrite(ctx context.Context, worker, i int) error {
 			skus[i], names[i], unit[i], totals[i] = p.SKU, p.Name, p.Price, p.Price*int64(qty[i])
 			total += totals[i]
 		}
-		var number int64
-		if err := tx.QueryRow(ctx, `UPDATE store_counters SET last_order_number = last_order_number + 1
-			WHERE store_id = $1 RETURNING last_order_number`, s.ID).Scan(&number); err != nil {
-			return err
-		}
 		orderID := uuid.New()
-		if _, err := tx.Exec(ctx, `INSERT INTO orders (store_id, id, number, status, customer_id, currency_code,
-				subtotal_minor, total_minor, shipping_address, idempotency_key, request_hash)
-			VALUES ($1, $2, $3, 'PENDING', $4, 'EUR', $5, $5, $6, $7, $8)`, s.ID, orderID, number, customerID, total,
-			`{"line1": "1 Bench Street", "city": "Berlin", "postalCode": "10115", "countryCode": "DE"}`, key, hash[:]); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at)
+			VALUES ($1, 'order_check_fraud', 25, 1, 'default', 'available', now())`,
+			fmt.Sprintf(`{"store_id": %q, "order_id": %q}`, s.ID, orderID)); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,
+		// Numbered last, pipelined with the rows that need the number, as createOrder does.
+		b := &pgx.Batch{}
+		b.Queue(`WITH n AS (UPDATE store_counters SET last_order_number = last_order_number + 1
+				WHERE store_id = $1 RETURNING last_order_number)
+			INSERT INTO orders (store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor,
+				shipping_address, idempotency_key, request_hash)
+			SELECT $1, $2, n.last_order_number, 'PENDING', $3, 'EUR', $4, $4, $5, $6, $7 FROM n`,
+			s.ID, orderID, customerID, total,
+			`{"line1": "1 Bench Street", "city": "Berlin", "postalCode": "10115", "countryCode": "DE"}`, key, hash[:])
+		b.Queue(`INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,
 				unit_price_minor, total_minor, currency_code)
 			SELECT $1, $2, *, 'EUR' FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::bigint[])`,
-			s.ID, orderID, []int32{1, 2, 3}, products, skus, names, qty, unit, totals); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO order_events (store_id, order_id, type, message, data)
-			VALUES ($1, $2, 'order.created', $3, '{}')`, s.ID, orderID, fmt.Sprintf("Order #%d placed", number)); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at)
-			VALUES ($1, 'order_check_fraud', 25, 1, 'default', 'available', now())`,
-			fmt.Sprintf(`{"store_id": %q, "order_id": %q}`, s.ID, orderID))
-		return err
+			s.ID, orderID, []int32{1, 2, 3}, products, skus, names, qty, unit, totals)
+		b.Queue(`INSERT INTO order_events (store_id, order_id, type, message, data)
+			SELECT $1, $2, 'order.created', format('Order #%s placed', o.number), '{}'
+			FROM orders o WHERE o.store_id = $1 AND o.id = $2`, s.ID, orderID)
+		return tx.SendBatch(ctx, b).Close()
 	})
 }

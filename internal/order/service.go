@@ -128,43 +128,25 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, p *C
 	if o.CustomerID, err = customer.Upsert(ctx, tx, storeID, p.CustomerEmail, p.CustomerName); err != nil {
 		return Order{}, false, err
 	}
-	// Taken last: the counter row serialises a store's order intake until commit, so
-	// the less that follows it, the more orders a store can take in parallel.
-	if err := tx.QueryRow(ctx, `UPDATE store_counters SET last_order_number = last_order_number + 1
-		WHERE store_id = $1 RETURNING last_order_number`, storeID).Scan(&o.Number); err != nil {
-		return Order{}, false, fmt.Errorf("next order number: %w", err)
-	}
-	addr, err := json.Marshal(o.ShippingAddress)
-	if err != nil {
-		return Order{}, false, err
-	}
-	err = tx.QueryRow(ctx, `INSERT INTO orders (store_id, id, number, status, customer_id, currency_code,
-			subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING created_at, updated_at`,
-		storeID, o.ID, o.Number, o.Status, o.CustomerID, o.CurrencyCode, o.SubtotalMinor, o.TotalMinor, addr,
-		o.Note, o.IdempotencyKey, hash).Scan(&o.CreatedAt, &o.UpdatedAt)
-	if c, ok := db.IsUniqueViolation(err); ok && c == "orders_store_id_idempotency_key_key" {
-		return Order{}, false, errReplayRace
-	}
-	if err != nil {
-		return Order{}, false, fmt.Errorf("insert order: %w", err)
-	}
-	if err := insertLines(ctx, tx, storeID, lines); err != nil {
-		return Order{}, false, err
-	}
-	if err := AppendEvent(ctx, tx, storeID, o.ID, EventCreated,
-		fmt.Sprintf("Order #%d placed: %d line(s), total %s %s", o.Number, len(lines),
-			money.FormatMinor(o.TotalMinor, o.CurrencyCode), o.CurrencyCode),
-		map[string]any{"idempotencyKey": o.IdempotencyKey}); err != nil {
-		return Order{}, false, err
-	}
 	if _, err := s.jobs.InsertTx(ctx, tx, CheckFraudArgs{StoreID: storeID, OrderID: o.ID}, nil); err != nil {
 		return Order{}, false, fmt.Errorf("enqueue fraud check: %w", err)
 	}
-	return o, false, nil
+	err = insertNumbered(ctx, tx, &o, lines, hash)
+	if c, ok := db.IsUniqueViolation(err); ok && c == "orders_store_id_idempotency_key_key" {
+		return Order{}, false, errReplayRace
+	}
+	return o, false, err
 }
 
-func insertLines(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, lines []Line) error {
+// insertNumbered takes the store's next order number and writes the order, its lines
+// and its first event, in one round trip. It comes last on purpose: the counter row
+// serialises a store's intake until commit, so the shorter the stretch from here to
+// COMMIT, the more orders a store takes in parallel.
+func insertNumbered(ctx context.Context, tx pgx.Tx, o *Order, lines []Line, hash []byte) error {
+	addr, err := json.Marshal(o.ShippingAddress)
+	if err != nil {
+		return err
+	}
 	n := len(lines)
 	nos, products, qtys := make([]int32, n), make([]uuid.UUID, n), make([]int32, n)
 	skus, names := make([]string, n), make([]string, n)
@@ -173,12 +155,33 @@ func insertLines(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, lines []Line
 		nos[i], products[i], qtys[i] = int32(l.LineNo), l.ProductID, int32(l.Quantity)
 		skus[i], names[i], unit[i], total[i] = l.SKU, l.Name, l.UnitPriceMinor, l.TotalMinor
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,
+	data, err := json.Marshal(map[string]any{"idempotencyKey": o.IdempotencyKey})
+	if err != nil {
+		return err
+	}
+
+	b := &pgx.Batch{}
+	b.Queue(`WITH n AS (
+			UPDATE store_counters SET last_order_number = last_order_number + 1
+			WHERE store_id = $1 RETURNING last_order_number)
+		INSERT INTO orders (store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor,
+			shipping_address, note, idempotency_key, request_hash)
+		SELECT $1, $2, n.last_order_number, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM n
+		RETURNING number, created_at, updated_at`,
+		o.StoreID, o.ID, o.Status, o.CustomerID, o.CurrencyCode, o.SubtotalMinor, o.TotalMinor, addr,
+		o.Note, o.IdempotencyKey, hash).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&o.Number, &o.CreatedAt, &o.UpdatedAt)
+	})
+	b.Queue(`INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,
 			unit_price_minor, total_minor, currency_code)
 		SELECT $1, $2, *, $10 FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::bigint[])`,
-		storeID, lines[0].OrderID, nos, products, skus, names, qtys, unit, total, lines[0].CurrencyCode)
-	if err != nil {
-		return fmt.Errorf("insert order lines: %w", err)
+		o.StoreID, o.ID, nos, products, skus, names, qtys, unit, total, o.CurrencyCode)
+	b.Queue(`INSERT INTO order_events (store_id, order_id, type, message, data)
+		SELECT $1, $2, $3, format($4, o.number), $5 FROM orders o WHERE o.store_id = $1 AND o.id = $2`,
+		o.StoreID, o.ID, EventCreated, fmt.Sprintf("Order #%%s placed: %d line(s), total %s %s", n,
+			money.FormatMinor(o.TotalMinor, o.CurrencyCode), o.CurrencyCode), data)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("insert order: %w", err)
 	}
 	return nil
 }
