@@ -54,7 +54,11 @@ func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOr
 		}
 	}
 	o, _, err := r.Svc.Orders.Create(ctx, storeID(ctx), p)
-	return &o, err
+	if err != nil {
+		return nil, err
+	}
+	loader.From(ctx).ExpectOrders([]order.Order{o})
+	return &o, nil
 }
 
 func (r *orderResolver) Customer(ctx context.Context, obj *order.Order) (*customer.Customer, error) {
@@ -115,6 +119,9 @@ func (r *queryResolver) Order(ctx context.Context, id string) (*order.Order, err
 		return nil, err
 	}
 	o, err := r.Svc.Orders.Get(ctx, storeID(ctx), oid)
+	if err == nil {
+		loader.From(ctx).ExpectOrders([]order.Order{o})
+	}
 	return nilIfMissing(&o, err)
 }
 
@@ -130,6 +137,9 @@ func (r *queryResolver) Invoices(ctx context.Context, first *int, after *string,
 	invs, more, err := r.Svc.Invoices.List(ctx, storeID(ctx), statuses, args)
 	if err != nil {
 		return nil, err
+	}
+	for _, inv := range invs {
+		loader.From(ctx).Order.Expect(inv.OrderID)
 	}
 	conn := &model.InvoiceConnection{Edges: make([]*model.InvoiceEdge, len(invs)), Statuses: statuses}
 	conn.PageInfo = pageInfo(invs, more, func(inv invoice.Invoice) string { return invoice.Cursor(inv).Encode() })
