@@ -115,6 +115,7 @@ func (r *report) markdown() string {
 	p("- WRITE: `createOrder` with 3 random products, a random customer of 5,000 and a new idempotency key per")
 	p("  request. WRITE raw SQL: the statements createOrder runs, in one transaction through pgx.")
 	p("- The load generator (vegeta, in-process), the server and PostgreSQL share the same cores.")
+	p("- What limits these numbers, with profiles: [performance.md](performance.md).")
 	p("")
 	p("Reproduce: `make bench` (flags: `make bench ARGS=\"-duration 30s -concurrency 32 -reload\"`).")
 	return b.String()
