@@ -377,3 +377,31 @@ func TestCatalogIsolation(t *testing.T) {
 	e.ok(t, a, &after, `query($id: ID!) { product(id: $id) { stockOnHand stockReserved } }`, map[string]any{"id": p.ID})
 	assert.Equal(t, product{StockOnHand: 5, StockReserved: 1}, after.Product)
 }
+
+// TestConcurrentReplays: the same order sent ten times at once is placed once.
+func TestConcurrentReplays(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, c := e.owner(t)
+	p := e.newProduct(t, c, "ONCE", "1.00", 100)
+	ids := make(chan string, 10)
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var out struct{ CreateOrder placedOrder }
+			e.ok(t, c, &out, createOrder, map[string]any{"in": orderInput("same-key", line("ONCE", 3))})
+			ids <- out.CreateOrder.ID
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	first := <-ids
+	for id := range ids {
+		assert.Equal(t, first, id)
+	}
+	var got struct{ Product product }
+	e.ok(t, c, &got, `query($id: ID!) { product(id: $id) { stockReserved } }`, map[string]any{"id": p.ID})
+	assert.Equal(t, 3, got.Product.StockReserved, "reserved once")
+}
