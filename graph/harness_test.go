@@ -38,7 +38,7 @@ type env struct {
 }
 
 // newEnv starts a server. opts are func(*config.Config) to adjust its configuration,
-// or a pgx.QueryTracer to watch its SQL.
+// a pgx.QueryTracer to watch its SQL, or an io.Writer to receive its JSON logs.
 func newEnv(t *testing.T, opts ...any) *env {
 	t.Helper()
 	d := dbtest.Get(t)
@@ -49,6 +49,7 @@ func newEnv(t *testing.T, opts ...any) *env {
 		Introspection: true, MaxQueryDepth: 12, MaxComplexity: 5000,
 		MaxBodyBytes: 1 << 20, DBMaxConns: 8,
 	}
+	var logTo io.Writer = io.Discard
 	poolCfg, err := pgxpool.ParseConfig(d.AppURL)
 	require.NoError(t, err)
 	for _, o := range opts {
@@ -57,6 +58,8 @@ func newEnv(t *testing.T, opts ...any) *env {
 			o(cfg)
 		case pgx.QueryTracer:
 			poolCfg.ConnConfig.Tracer = o
+		case io.Writer:
+			logTo = o
 		default:
 			t.Fatalf("newEnv: unknown option %T", o)
 		}
@@ -65,10 +68,7 @@ func newEnv(t *testing.T, opts ...any) *env {
 	pool, err := pgxpool.NewWithConfig(context.Background(), poolCfg)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
+	log := slog.New(slog.NewJSONHandler(logTo, nil))
 	inserter, err := jobs.NewInsertClient(pool, log)
 	require.NoError(t, err)
 	srv := httptest.NewServer(graph.NewApp(graph.AppParams{Config: cfg, Pool: pool, Logger: log, Jobs: inserter}))

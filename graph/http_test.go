@@ -1,9 +1,12 @@
 package graph_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -79,4 +82,45 @@ func TestHTTPEndpoints(t *testing.T) {
 	r.Body.Close()
 	assert.Equal(t, http.StatusBadRequest, r.StatusCode)
 	assert.Contains(t, string(b), "errors")
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's concurrent log writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestAccessLog: every request is logged as JSON with its id, and with its store once
+// authentication has found it.
+func TestAccessLog(t *testing.T) {
+	t.Parallel()
+	logs := &syncBuffer{}
+	e := newEnv(t, io.Writer(logs))
+	_, c := e.owner(t)
+	e.ok(t, c, nil, `{ store { id } }`, nil)
+	storeID := c.StoreID[strings.LastIndexByte(c.StoreID, '/')+1:]
+	var found bool
+	for _, line := range strings.Split(logs.String(), "\n") {
+		var entry map[string]any
+		if json.Unmarshal([]byte(line), &entry) != nil || entry["msg"] != "request" || entry["store_id"] != storeID {
+			continue
+		}
+		found = true
+		assert.NotEmpty(t, entry["request_id"])
+		assert.Equal(t, "/graphql", entry["path"])
+		assert.EqualValues(t, 200, entry["status"])
+	}
+	assert.True(t, found, "no access-log line with store_id %s in:\n%s", storeID, logs.String())
 }

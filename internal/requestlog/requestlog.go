@@ -6,38 +6,49 @@ package requestlog
 import (
 	"context"
 	"log/slog"
+	"sync"
 )
 
 type ctxKey struct{}
 
+// entry is shared by the whole request: authentication annotates its logger deep in
+// the handler chain, and the edge's access-log line, written last, sees it.
 type entry struct {
-	id  string
-	ip  string
+	id string
+	ip string
+
+	mu  sync.Mutex
 	log *slog.Logger
 }
 
 // With returns ctx carrying the request id, the client's IP and the request's logger.
 func With(ctx context.Context, id, clientIP string, log *slog.Logger) context.Context {
-	return context.WithValue(ctx, ctxKey{}, entry{id: id, ip: clientIP, log: log})
+	return context.WithValue(ctx, ctxKey{}, &entry{id: id, ip: clientIP, log: log})
 }
 
-// WithLogger returns ctx with the request's logger replaced (e.g. annotated with the
-// store id once authentication has found it).
-func WithLogger(ctx context.Context, log *slog.Logger) context.Context {
-	e, _ := ctx.Value(ctxKey{}).(entry)
-	e.log = log
-	return context.WithValue(ctx, ctxKey{}, e)
+// Annotate adds attributes (such as the store id) to every later log line of the
+// request, the access-log line included.
+func Annotate(ctx context.Context, args ...any) {
+	if e, ok := ctx.Value(ctxKey{}).(*entry); ok {
+		e.mu.Lock()
+		e.log = e.log.With(args...)
+		e.mu.Unlock()
+	}
 }
 
 // ClientIP returns the request's client IP, or "".
 func ClientIP(ctx context.Context) string {
-	e, _ := ctx.Value(ctxKey{}).(entry)
-	return e.ip
+	if e, ok := ctx.Value(ctxKey{}).(*entry); ok {
+		return e.ip
+	}
+	return ""
 }
 
 // From returns the request's logger, or fallback outside a request.
 func From(ctx context.Context, fallback *slog.Logger) *slog.Logger {
-	if e, ok := ctx.Value(ctxKey{}).(entry); ok && e.log != nil {
+	if e, ok := ctx.Value(ctxKey{}).(*entry); ok {
+		e.mu.Lock()
+		defer e.mu.Unlock()
 		return e.log
 	}
 	if fallback == nil {
@@ -48,6 +59,8 @@ func From(ctx context.Context, fallback *slog.Logger) *slog.Logger {
 
 // ID returns the request id, or "".
 func ID(ctx context.Context) string {
-	e, _ := ctx.Value(ctxKey{}).(entry)
-	return e.id
+	if e, ok := ctx.Value(ctxKey{}).(*entry); ok {
+		return e.id
+	}
+	return ""
 }

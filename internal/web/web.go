@@ -105,7 +105,7 @@ func edge(cfg Config, m *metrics, next *http.ServeMux) http.Handler {
 			m.requests.WithLabelValues(r.Method, route, strconv.Itoa(sw.status)).Inc()
 			m.duration.WithLabelValues(r.Method, route).Observe(d.Seconds())
 			if route != "GET /metrics" && route != "GET /healthz" {
-				requestlog.From(r.Context(), log).LogAttrs(r.Context(), slog.LevelInfo, "request",
+				requestlog.From(ctx, log).LogAttrs(ctx, slog.LevelInfo, "request",
 					slog.String("method", r.Method), slog.String("path", r.URL.Path),
 					slog.Int("status", sw.status), slog.Duration("duration", d), slog.String("ip", ip))
 			}
@@ -126,8 +126,7 @@ func authenticate(a *auth.Authenticator, next http.Handler) http.Handler {
 		} else if p != nil {
 			ctx = auth.WithPrincipal(ctx, p)
 			if p.HasStore() {
-				log := requestlog.From(ctx, nil).With("store_id", p.StoreID.String())
-				ctx = requestlog.WithLogger(ctx, log)
+				requestlog.Annotate(ctx, "store_id", p.StoreID.String())
 			}
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
