@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
@@ -59,7 +60,7 @@ func main() {
 
 	switch os.Args[1] {
 	case "serve":
-		err = serve(ctx, cfg, log)
+		err = serve(ctx, cfg, log, os.Stdout)
 	case "worker":
 		err = work(ctx, cfg, log)
 	case "migrate":
@@ -110,7 +111,7 @@ func migrate(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	return db.Migrate(ctx, owner, log)
 }
 
-func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Writer) error {
 	if err := cfg.EnsureJWTSecret(); err != nil {
 		return fmt.Errorf("jwt secret: %w", err)
 	}
@@ -149,7 +150,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	go func() { errc <- srv.ListenAndServe() }()
 	log.Info("serving", "addr", cfg.HTTPAddr, "production", cfg.Production)
 	base := "http://" + cfg.HTTPAddr
-	fmt.Printf("\nOrdergraph is running (Ctrl-C stops it):\n"+
+	fmt.Fprintf(out, "\nOrdergraph is running (Ctrl-C stops it):\n"+
 		"  GraphQL      %[1]s/graphql\n  Playground   %[1]s/playground\n"+
 		"  Health       %[1]s/healthz  %[1]s/readyz\n  Metrics      %[1]s/metrics\n\n", base)
 
