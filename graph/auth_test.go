@@ -55,6 +55,9 @@ func TestSignUpStoreLoginFlow(t *testing.T) {
 	r = e.do(t, creds{Bearer: a.Token}, `{ store { id } }`, nil)
 	assert.Equal(t, "BAD_USER_INPUT", r.code())
 	assert.Equal(t, "X-Store-ID", r.field())
+	r = e.do(t, creds{Bearer: a.Token, StoreID: "not-a-store"}, `{ store { id } }`, nil)
+	assert.Equal(t, "BAD_USER_INPUT", r.code())
+	assert.Equal(t, "X-Store-ID", r.field())
 	r = e.do(t, creds{}, `{ me { id } }`, nil)
 	assert.Equal(t, "UNAUTHENTICATED", r.code())
 

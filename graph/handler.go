@@ -79,6 +79,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			ext := map[string]any{"code": string(ae.Code)}
 			if ae.Field != "" {
 				ext["field"] = ae.Field
+			} else if ae.Code == apperr.BadUserInput && len(gqlErr.Path) > 0 {
+				// A scalar that failed to parse: gqlgen's path ends at the input field.
+				ext["field"] = fmt.Sprint(gqlErr.Path[len(gqlErr.Path)-1])
 			}
 			for k, v := range ae.Details {
 				ext[k] = v

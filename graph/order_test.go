@@ -260,6 +260,9 @@ func TestOrderListing(t *testing.T) {
 	assert.Equal(t, "after", r.field())
 	r = e.do(t, c, q, map[string]any{"f": map[string]any{"totalMin": "abc"}})
 	assert.Equal(t, "filter.totalMin", r.field())
+	r = e.do(t, c, q, map[string]any{"f": map[string]any{"createdFrom": "yesterday"}})
+	assert.Equal(t, "BAD_USER_INPUT", r.code(), "a malformed DateTime is the client's mistake")
+	assert.Equal(t, "createdFrom", r.field())
 }
 
 // queryCounter counts the SQL statements a pool sends, alone or in batches.

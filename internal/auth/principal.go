@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -74,7 +75,8 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Principal, error) {
 	if storeHeader != "" {
 		id, err := ParseStoreID(storeHeader)
 		if err != nil {
-			return nil, apperr.New(apperr.BadUserInput, "X-Store-ID %q is not a store id", storeHeader)
+			return nil, &apperr.Error{Code: apperr.BadUserInput, Field: StoreHeader,
+				Message: fmt.Sprintf("X-Store-ID %q is not a store id (a gid://ordergraph/Store/<uuid> or the bare uuid)", storeHeader)}
 		}
 		storeID = id
 	}

@@ -35,7 +35,7 @@ func Parse(s string) (typ string, id uuid.UUID, ok bool) {
 func Decode(field, typ, s string) (uuid.UUID, error) {
 	t, id, ok := Parse(s)
 	if !ok || t != typ {
-		return uuid.Nil, apperr.Invalid(field, "%q is not a %s id (want gid://ordergraph/%s/<uuid>)", s, typ, typ)
+		return uuid.Nil, apperr.Invalid(field, "%q is not a valid %s id (want gid://ordergraph/%s/<uuid>)", s, typ, typ)
 	}
 	return id, nil
 }

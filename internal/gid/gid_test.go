@@ -18,7 +18,7 @@ func TestRoundTrip(t *testing.T) {
 	assert.Equal(t, id, got)
 
 	_, err = Decode("id", "Product", s)
-	assert.ErrorContains(t, err, "not a Product id")
+	assert.ErrorContains(t, err, "not a valid Product id")
 	for _, bad := range []string{"", id.String(), "gid://ordergraph/Order/", "gid://ordergraph//" + id.String(), "gid://other/Order/" + id.String()} {
 		_, _, ok := Parse(bad)
 		assert.False(t, ok, bad)
