@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -119,8 +120,15 @@ func inputError(e *gqlerror.Error) *gqlerror.Error {
 		e.Extensions = map[string]any{}
 	}
 	e.Extensions["code"] = string(apperr.BadUserInput)
-	if len(e.Path) > 0 {
-		// gqlgen reports a variable as ["variable", name]: the name is the field.
+	if len(e.Path) > 1 && e.Path[0] == ast.PathName("variable") {
+		// gqlgen reports a variable as ["variable", name, ...]: the rest is the field,
+		// dotted like our own fields (in.lines.0.quantity).
+		parts := make([]string, len(e.Path)-1)
+		for i, p := range e.Path[1:] {
+			parts[i] = fmt.Sprint(p)
+		}
+		e.Extensions["field"] = strings.Join(parts, ".")
+	} else if len(e.Path) > 0 {
 		e.Extensions["field"] = fmt.Sprint(e.Path[len(e.Path)-1])
 	}
 	return e

@@ -123,6 +123,13 @@ func TestCreateOrderValidation(t *testing.T) {
 		assert.Equal(t, tc.code, r.code(), tc.name)
 		assert.Equal(t, tc.field, r.field(), tc.name)
 	}
+	// Values that do not fit the schema's types are named by their variable path.
+	in := orderInput("typed", line("MUG", 1))
+	in["lines"] = []any{map[string]any{"sku": "MUG", "quantity": "two"}}
+	r := e.do(t, c, createOrder, map[string]any{"in": in})
+	assert.Equal(t, "BAD_USER_INPUT", r.code())
+	assert.Equal(t, "in.lines.0.quantity", r.field())
+
 	// Nothing was half-written.
 	var n struct{ Orders struct{ TotalCount int } }
 	e.ok(t, c, &n, `{ orders { totalCount } }`, nil)
