@@ -90,10 +90,6 @@ func edge(cfg Config, m *metrics, next *http.ServeMux) http.Handler {
 			// Bodies without a length are cut off at the limit while being read.
 			r.Body = http.MaxBytesReader(w, r.Body, cfg.MaxBodyBytes)
 		}
-		_, route := next.Handler(r)
-		if route == "" {
-			route = "unmatched"
-		}
 		defer func() {
 			if v := recover(); v != nil {
 				log.Error("panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
@@ -102,6 +98,10 @@ func edge(cfg Config, m *metrics, next *http.ServeMux) http.Handler {
 				}
 			}
 			d := time.Since(start)
+			route := r.Pattern // set by the mux on this request while routing it
+			if route == "" {
+				route = "unmatched"
+			}
 			m.requests.WithLabelValues(r.Method, route, strconv.Itoa(sw.status)).Inc()
 			m.duration.WithLabelValues(r.Method, route).Observe(d.Seconds())
 			if route != "GET /metrics" && route != "GET /healthz" {
