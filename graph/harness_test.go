@@ -39,7 +39,7 @@ type env struct {
 
 // newEnv starts a server. opts are func(*config.Config) to adjust its configuration,
 // a pgx.QueryTracer to watch its SQL, or an io.Writer to receive its JSON logs.
-func newEnv(t *testing.T, opts ...any) *env {
+func newEnv(t testing.TB, opts ...any) *env {
 	t.Helper()
 	d := dbtest.Get(t)
 	cfg := &config.Config{
