@@ -120,7 +120,7 @@ func TestAPIKeys(t *testing.T) {
 func TestRoles(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, owner := e.owner(t)
+	ownerAccount, owner := e.owner(t)
 	staff, viewer := e.signUp(t), e.signUp(t)
 	for _, m := range []struct {
 		a    account
@@ -147,6 +147,31 @@ func TestRoles(t *testing.T) {
 	}
 	e.ok(t, asStaff, &users, `{ users { edges { role node { email } } } }`, nil)
 	assert.Len(t, users.Users.Edges, 3)
+
+	// Members page with cursors, oldest first.
+	var emails []string
+	var after *string
+	for {
+		var pg struct {
+			Users struct {
+				Edges    []struct{ Node struct{ Email string } }
+				PageInfo struct {
+					HasNextPage bool
+					EndCursor   *string
+				}
+			}
+		}
+		e.ok(t, owner, &pg, `query($a: String) { users(first: 1, after: $a) { edges { node { email } } pageInfo { hasNextPage endCursor } } }`,
+			map[string]any{"a": after})
+		for _, ed := range pg.Users.Edges {
+			emails = append(emails, ed.Node.Email)
+		}
+		if !pg.Users.PageInfo.HasNextPage {
+			break
+		}
+		after = pg.Users.PageInfo.EndCursor
+	}
+	assert.Equal(t, []string{ownerAccount.Email, staff.Email, viewer.Email}, emails)
 
 	// An ADMIN cannot grant OWNER.
 	admin := e.signUp(t)

@@ -246,6 +246,30 @@ func TestOrderListing(t *testing.T) {
 		assert.Equal(t, tc.total, r.Orders.TotalCount, tc.name)
 	}
 
+	// A customer's orders, newest first; customers are searchable.
+	var cs struct {
+		Customers struct {
+			TotalCount int
+			Edges      []struct {
+				Node struct {
+					Email  string
+					Orders struct {
+						TotalCount int
+						Edges      []struct{ Node struct{ Number int } }
+					}
+				}
+			}
+		}
+	}
+	e.ok(t, c, &cs, `{ customers(filter: {search: "grace"}) { totalCount edges { node { email
+		orders(first: 2) { totalCount edges { node { number } } } } } } }`, nil)
+	require.Equal(t, 1, cs.Customers.TotalCount)
+	grace := cs.Customers.Edges[0].Node
+	assert.Equal(t, "grace@example.com", grace.Email)
+	assert.Equal(t, 3, grace.Orders.TotalCount)
+	require.Len(t, grace.Orders.Edges, 2)
+	assert.Equal(t, 6, grace.Orders.Edges[0].Node.Number)
+
 	// Paging by total, two at a time, visits every order once.
 	var seen []int
 	var after *string
