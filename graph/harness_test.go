@@ -50,7 +50,7 @@ func newEnv(t testing.TB, opts ...any) *env {
 		MaxBodyBytes: 1 << 20, DBMaxConns: 8,
 	}
 	var logTo io.Writer = io.Discard
-	poolCfg, err := pgxpool.ParseConfig(d.AppURL)
+	poolCfg, err := db.PoolConfig(d.AppURL, 0)
 	require.NoError(t, err)
 	for _, o := range opts {
 		switch o := o.(type) {
@@ -65,7 +65,7 @@ func newEnv(t testing.TB, opts ...any) *env {
 		}
 	}
 	poolCfg.MaxConns = cfg.DBMaxConns
-	pool, err := pgxpool.NewWithConfig(context.Background(), poolCfg)
+	pool, err := db.OpenConfig(context.Background(), poolCfg)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	log := slog.New(slog.NewJSONHandler(logTo, nil))
