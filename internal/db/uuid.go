@@ -13,9 +13,23 @@ import (
 // orders) and every column is scanned through database/sql's string form.
 func registerUUID(m *pgtype.Map) {
 	m.TryWrapEncodePlanFuncs = append([]pgtype.TryWrapEncodePlanFunc{wrapUUIDEncode}, m.TryWrapEncodePlanFuncs...)
-	m.TryWrapScanPlanFuncs = append([]pgtype.TryWrapScanPlanFunc{wrapUUIDScan}, m.TryWrapScanPlanFuncs...)
+	// Scanning asks the column's codec first, and would then prefer uuid.UUID's
+	// sql.Scanner over any wrapper: so the uuid codec itself learns uuid.UUID.
+	m.RegisterType(&pgtype.Type{Name: "uuid", OID: pgtype.UUIDOID, Codec: uuidCodec{}})
 	m.RegisterDefaultPgType(uuid.UUID{}, "uuid")
 	m.RegisterDefaultPgType([]uuid.UUID{}, "_uuid")
+}
+
+// uuidCodec is pgx's uuid codec that also scans straight into *uuid.UUID.
+type uuidCodec struct{ pgtype.UUIDCodec }
+
+func (c uuidCodec) PlanScan(m *pgtype.Map, oid uint32, format int16, target any) pgtype.ScanPlan {
+	if _, ok := target.(*uuid.UUID); ok {
+		if next := c.UUIDCodec.PlanScan(m, oid, format, (*uuidValue)(nil)); next != nil {
+			return &uuidScanPlan{next: next}
+		}
+	}
+	return c.UUIDCodec.PlanScan(m, oid, format, target)
 }
 
 // uuidValue is uuid.UUID as pgx's UUIDValuer and UUIDScanner.
@@ -46,16 +60,7 @@ func (p *uuidEncodePlan) Encode(value any, buf []byte) ([]byte, error) {
 	return p.next.Encode(uuidValue(value.(uuid.UUID)), buf)
 }
 
-func wrapUUIDScan(target any) (pgtype.WrappedScanPlanNextSetter, any, bool) {
-	if t, ok := target.(*uuid.UUID); ok {
-		return &uuidScanPlan{}, (*uuidValue)(t), true
-	}
-	return nil, nil, false
-}
-
 type uuidScanPlan struct{ next pgtype.ScanPlan }
-
-func (p *uuidScanPlan) SetNext(next pgtype.ScanPlan) { p.next = next }
 
 func (p *uuidScanPlan) Scan(src []byte, dst any) error {
 	return p.next.Scan(src, (*uuidValue)(dst.(*uuid.UUID)))
