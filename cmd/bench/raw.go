@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -103,8 +104,8 @@ func (d *dataset) rawWrite(ctx context.Context, worker, i int) error {
 	return db.New(d.pool).Tx(ctx, db.StoreScope(s.ID), func(tx pgx.Tx) error {
 		var prev uuid.UUID
 		err := tx.QueryRow(ctx, `SELECT id FROM orders WHERE store_id = $1 AND idempotency_key = $2`, s.ID, key).Scan(&prev)
-		if err != pgx.ErrNoRows {
-			return fmt.Errorf("idempotency lookup: %v", err)
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("idempotency key %s already used, or lookup failed: %v", key, err)
 		}
 		rows, err := tx.Query(ctx, `SELECT id, sku, name, price_minor, stock_on_hand - stock_reserved FROM products
 			WHERE store_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`, s.ID, products)
