@@ -35,6 +35,7 @@ type Error struct {
 	Details map[string]any
 }
 
+// Error formats the code, message and field for logs; clients see them separately.
 func (e *Error) Error() string {
 	if e.Field != "" {
 		return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Field)
