@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log"
 	"log/slog"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,256 +21,363 @@ import (
 	"github.com/ordergraph/ordergraph/internal/store"
 )
 
-// The data set. Bump datasetVersion when its shape changes: a stale one is reloaded.
+// The data set. Bump datasetVersion whenever what load writes changes: a database
+// loaded by another version is dropped and loaded again.
 const (
-	datasetVersion    = 1
+	datasetVersion    = 2
 	benchDB           = "ordergraph_bench"
 	numStores         = 10
 	productsPerStore  = 200
 	customersPerStore = 2000
 	ordersPerStore    = 10000
+	// stockOnHand is every product's stock: enough that no order ever runs short.
+	stockOnHand = 100_000_000
+	// customerPool is how many customer emails the write load draws from per store:
+	// the first customersPerStore exist (returning customers), the rest are new.
+	customerPool = 5000
+	// loadParallelism is how many stores load at once.
+	loadParallelism = 2
 )
 
+// datasetDescription says in one line what load writes.
+var datasetDescription = fmt.Sprintf("%d stores (EUR), each with an owner, %s products, %s customers and "+
+	"%s orders of 1–5 lines over the past 90 days, each order with one event and one captured payment, "+
+	"~80%% invoiced: %s orders in all", numStores, thousands(productsPerStore), thousands(customersPerStore),
+	thousands(ordersPerStore), thousands(numStores*ordersPerStore))
+
+// customerEmail is customer i (0-based) of store no: the loaded customers and the write
+// load's pool share these addresses.
+func customerEmail(no, i int) string { return fmt.Sprintf("customer%d@store%d.bench.test", i+1, no) }
+
+// customerName is customer i's name; the write load sends the loaded one, so placing an
+// order for a returning customer changes nothing about them.
+func customerName(i int) string { return fmt.Sprintf("Customer %d", i+1) }
+
+// benchStore is one store of the data set, as the load generators need it.
 type benchStore struct {
+	No       int // 1-based, as in its slug, SKUs and customer emails
 	ID       uuid.UUID
-	Secret   string // an API key with role STAFF
+	Secret   string // a STAFF API key issued for this run
 	Products []uuid.UUID
 }
 
+// dataset is the prepared bench database.
 type dataset struct {
 	ownerURL string
-	pool     *pgxpool.Pool // the app role: RLS applies, as for the server
+	owner    *pgxpool.Pool // the schema owner: bound by the forced RLS policies too
 	stores   []benchStore
-	loadTime time.Duration
+	loadTime time.Duration // how long the (possibly earlier) load took
+	reused   bool          // loaded by an earlier run
 }
 
-func (d *dataset) close() { d.pool.Close() }
+func (d *dataset) close() { d.owner.Close() }
 
-// prepareDataset creates, migrates and loads the bench database, or reuses it when a
-// complete load of this version is already there.
-func prepareDataset(ctx context.Context, ownerURL string, reload bool) (*dataset, error) {
-	u, err := url.Parse(ownerURL)
+// prepareDataset makes sure the bench database holds a complete data set of this
+// version, loading it when missing, stale or incomplete, or when reload is set, and
+// otherwise resetting what earlier runs wrote. It then issues every store a new API key.
+func prepareDataset(ctx context.Context, clusterURL string, reload bool) (*dataset, error) {
+	u, err := url.Parse(clusterURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
 	}
-	admin, err := pgx.Connect(ctx, ownerURL)
-	if err != nil {
-		return nil, err
+	u.Path = "/" + benchDB
+	d := &dataset{ownerURL: u.String()}
+	if reload {
+		log.Printf("data set: -reload given")
+	} else if err := d.reuse(ctx); err != nil {
+		log.Printf("data set: %v", err)
 	}
-	defer admin.Close(ctx)
-	bu := *u
-	bu.Path = "/" + benchDB
-	ds := &dataset{ownerURL: bu.String()}
-
-	var exists bool
-	if err := admin.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)`, benchDB).Scan(&exists); err != nil {
-		return nil, err
-	}
-	if exists && !reload && datasetComplete(ctx, ds.ownerURL) {
-		log.Printf("reusing data set in database %s (-reload loads it again)", benchDB)
-		if err := resetWrites(ctx, ds.ownerURL); err != nil {
-			return nil, fmt.Errorf("reset: %w", err)
-		}
-	} else {
-		if _, err := admin.Exec(ctx, `DROP DATABASE IF EXISTS `+benchDB+` WITH (FORCE)`); err != nil {
+	if !d.reused {
+		if err := recreateDatabase(ctx, clusterURL); err != nil {
 			return nil, err
 		}
-		if _, err := admin.Exec(ctx, `CREATE DATABASE `+benchDB); err != nil {
+		if err := d.open(ctx); err != nil {
 			return nil, err
 		}
-		start := time.Now()
-		if err := load(ctx, ds.ownerURL); err != nil {
+		if err := d.load(ctx); err != nil {
+			d.close()
 			return nil, err
 		}
-		ds.loadTime = time.Since(start)
-		log.Printf("loaded %d stores, %d orders in %s", numStores, numStores*ordersPerStore, ds.loadTime.Round(time.Second))
 	}
-
-	appURL, err := config.AppURL(ds.ownerURL, db.AppRole)
-	if err != nil {
+	if err := d.issueAPIKeys(ctx); err != nil {
+		d.close()
 		return nil, err
 	}
-	if ds.pool, err = db.Open(ctx, appURL, 40); err != nil {
-		return nil, err
-	}
-	if err := ds.prepareStores(ctx); err != nil {
-		ds.pool.Close()
-		return nil, err
-	}
-	return ds, nil
+	return d, nil
 }
 
-// resetWrites removes what earlier WRITE runs added (orders, their reservations and
-// jobs), so every run reads the same newest orders and starts from the same state.
-func resetWrites(ctx context.Context, ownerURL string) error {
-	pool, err := db.Open(ctx, ownerURL, 1)
+// open connects as the owner and applies the migrations (idempotent).
+func (d *dataset) open(ctx context.Context) error {
+	pool, err := db.Open(ctx, d.ownerURL, 4)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	rows, err := pool.Query(ctx, `SELECT id FROM users WHERE email LIKE 'owner%@bench.test'`)
+	if err := db.Migrate(ctx, pool, slog.New(slog.DiscardHandler)); err != nil {
+		pool.Close()
+		return fmt.Errorf("migrate %s: %w", benchDB, err)
+	}
+	d.owner = pool
+	return nil
+}
+
+// recreateDatabase drops the bench database, if any, and creates it empty.
+func recreateDatabase(ctx context.Context, clusterURL string) error {
+	conn, err := pgx.Connect(ctx, clusterURL)
 	if err != nil {
 		return err
 	}
-	stores, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	defer conn.Close(ctx)
+	for _, stmt := range []string{`DROP DATABASE IF EXISTS ` + benchDB + ` WITH (FORCE)`, `CREATE DATABASE ` + benchDB} {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("%s: %w", stmt, err)
+		}
+	}
+	return nil
+}
+
+// reuse opens an existing, complete data set of this version and resets it to the
+// state load left it in. An error means it has to be loaded again; d is then unchanged.
+func (d *dataset) reuse(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, d.ownerURL)
 	if err != nil {
+		return fmt.Errorf("no database %s yet", benchDB)
+	}
+	var version int
+	var storeIDs []uuid.UUID
+	var loadSeconds float64
+	err = conn.QueryRow(ctx, `SELECT version, store_ids, load_seconds FROM bench_dataset`).
+		Scan(&version, &storeIDs, &loadSeconds)
+	conn.Close(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("database %s holds no complete data set", benchDB)
+	case version != datasetVersion:
+		return fmt.Errorf("database %s holds data set version %d, not %d", benchDB, version, datasetVersion)
+	}
+	if err := d.open(ctx); err != nil {
 		return err
 	}
-	owner := db.New(pool)
-	for _, id := range stores {
-		err := owner.Tx(ctx, db.StoreScope(id), func(tx pgx.Tx) error {
-			for _, stmt := range []string{
-				`CREATE TEMP TABLE written ON COMMIT DROP AS
-					SELECT id FROM orders WHERE store_id = app_store_id() AND idempotency_key NOT LIKE 'bench-%'`,
-				`DELETE FROM order_events WHERE store_id = app_store_id() AND order_id IN (SELECT id FROM written)`,
-				`DELETE FROM order_lines WHERE store_id = app_store_id() AND order_id IN (SELECT id FROM written)`,
-				`DELETE FROM orders WHERE store_id = app_store_id() AND id IN (SELECT id FROM written)`,
-				`UPDATE products SET stock_reserved = 0 WHERE store_id = app_store_id() AND stock_reserved <> 0`,
-				`UPDATE store_counters SET last_order_number = ` + itoa(ordersPerStore) + ` WHERE store_id = app_store_id()`,
-			} {
-				if _, err := tx.Exec(ctx, stmt); err != nil {
+	start := time.Now()
+	stores := make([]benchStore, len(storeIDs))
+	for i, id := range storeIDs {
+		stores[i] = benchStore{No: i + 1, ID: id}
+	}
+	if err := d.reset(ctx, stores); err != nil {
+		d.close()
+		d.owner = nil
+		return fmt.Errorf("reset %s: %w", benchDB, err)
+	}
+	d.stores, d.reused = stores, true
+	d.loadTime = time.Duration(loadSeconds * float64(time.Second))
+	log.Printf("data set: reusing %s (loaded in %s; reset in %s; -reload loads it again)",
+		benchDB, d.loadTime.Round(time.Second), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// reset removes what earlier runs wrote (orders numbered after the loaded ones and
+// everything hanging off them, the customers they created, the stock they reserved,
+// the jobs), so that every run starts from the same state and READ sees the same page.
+func (d *dataset) reset(ctx context.Context, stores []benchStore) error {
+	written := `SELECT id FROM orders WHERE store_id = $1 AND number > ` + fmt.Sprint(ordersPerStore)
+	var stmts []string
+	for _, t := range []string{"order_events", "order_lines", "payments", "invoices", "fulfillments", "stock_movements"} {
+		stmts = append(stmts, `DELETE FROM `+t+` WHERE store_id = $1 AND order_id IN (`+written+`)`)
+	}
+	stmts = append(stmts,
+		`DELETE FROM orders WHERE store_id = $1 AND number > `+fmt.Sprint(ordersPerStore),
+		`DELETE FROM customers WHERE store_id = $1 AND created_at > (SELECT loaded_at FROM bench_dataset)`,
+		`UPDATE products SET stock_on_hand = `+fmt.Sprint(stockOnHand)+`, stock_reserved = 0
+			WHERE store_id = $1 AND (stock_on_hand, stock_reserved) <> (`+fmt.Sprint(stockOnHand)+`, 0)`,
+		`UPDATE store_counters SET last_order_number = `+fmt.Sprint(ordersPerStore)+`,
+			last_invoice_number = (SELECT COALESCE(max(number), 0) FROM invoices WHERE store_id = $1)
+			WHERE store_id = $1`,
+	)
+	for _, s := range stores {
+		err := db.New(d.owner).Tx(ctx, db.StoreScope(s.ID), func(tx pgx.Tx) error {
+			for _, stmt := range stmts {
+				if _, err := tx.Exec(ctx, stmt, s.ID); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
 		if err != nil {
+			return fmt.Errorf("store %d: %w", s.No, err)
+		}
+	}
+	if _, err := d.owner.Exec(ctx, `DELETE FROM river_job`); err != nil {
+		return err
+	}
+	_, err := d.owner.Exec(ctx, `VACUUM (ANALYZE)`)
+	return err
+}
+
+// load fills the empty, migrated bench database, one transaction per store and
+// loadParallelism stores at a time, then vacuums and analyzes it and writes the marker
+// that says it is complete.
+func (d *dataset) load(ctx context.Context) error {
+	log.Printf("data set: loading %s", datasetDescription)
+	start := time.Now()
+	stores := make([]benchStore, numStores)
+	errs := make([]error, numStores)
+	sem := make(chan struct{}, loadParallelism)
+	var wg sync.WaitGroup
+	for i := range stores {
+		stores[i] = benchStore{No: i + 1, ID: uuid.New()}
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			err := db.New(d.owner).Tx(ctx, db.StoreScope(stores[i].ID), func(tx pgx.Tx) error {
+				return loadStore(ctx, tx, stores[i])
+			})
+			if err != nil {
+				errs[i] = fmt.Errorf("load store %d: %w", i+1, err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	d.stores = stores
+	if _, err := d.owner.Exec(ctx, `VACUUM (ANALYZE)`); err != nil {
+		return err
+	}
+	d.loadTime = time.Since(start)
+	ids := make([]uuid.UUID, len(d.stores))
+	for i, s := range d.stores {
+		ids[i] = s.ID
+	}
+	_, err := d.owner.Exec(ctx, `CREATE TABLE bench_dataset AS
+		SELECT $1::int AS version, $2::uuid[] AS store_ids, now() AS loaded_at, $3::float8 AS load_seconds`,
+		datasetVersion, ids, d.loadTime.Seconds())
+	if err != nil {
+		return fmt.Errorf("write the data set marker: %w", err)
+	}
+	log.Printf("data set: loaded %d orders in %s", numStores*ordersPerStore, d.loadTime.Round(100*time.Millisecond))
+	return nil
+}
+
+// loadStore writes one store with set-based SQL inside tx, which is scoped to s.ID (the
+// owner is bound by the forced RLS policies too). Orders are numbered in time order;
+// each line is a distinct product at its price, and order totals are the sums of their
+// lines. The working tables bench_orders and bench_lines live until commit.
+func loadStore(ctx context.Context, tx pgx.Tx, s benchStore) error {
+	var ownerID uuid.UUID
+	if err := tx.QueryRow(ctx, `INSERT INTO users (email, name, password_hash) VALUES ($1, $2, '!') RETURNING id`,
+		fmt.Sprintf("owner@store%d.bench.test", s.No), fmt.Sprintf("Owner of store %d", s.No)).Scan(&ownerID); err != nil {
+		return err
+	}
+	steps := []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO stores (id, slug, name, currency_code, created_at) VALUES ($1, $2, $3, 'EUR', now() - interval '1 year')`,
+			[]any{s.ID, fmt.Sprintf("bench-%d", s.No), fmt.Sprintf("Bench store %d", s.No)}},
+		{`INSERT INTO memberships (store_id, user_id, role) VALUES ($1, $2, 'OWNER')`, []any{s.ID, ownerID}},
+		// Prices from 4.99 to 249.99, log-uniform, as a catalog's are.
+		{`INSERT INTO products (store_id, sku, name, price_minor, currency_code, stock_on_hand, low_stock_threshold,
+				created_at, updated_at)
+			SELECT $1, format('S%s-%s', $2::int, lpad(g::text, 4, '0')), 'Product ' || g,
+				round(exp(ln(5) + random() * ln(50))) * 100 - 1, 'EUR', $3, 10,
+				now() - interval '1 year', now() - interval '1 year'
+			FROM generate_series(1, $4::int) g`,
+			[]any{s.ID, s.No, stockOnHand, productsPerStore}},
+		{`INSERT INTO customers (store_id, email, name, created_at, updated_at)
+			SELECT $1, format('customer%s@store%s.bench.test', g, $2::int), format('Customer %s', g),
+				now() - interval '180 days', now() - interval '180 days'
+			FROM generate_series(1, $3::int) g`,
+			[]any{s.ID, s.No, customersPerStore}},
+		// Order g of n is placed at a random moment of its 1/n-th of the past 90 days, for
+		// a random customer. (Random values are drawn in the inner query, once per row.)
+		{`CREATE TEMP TABLE bench_orders ON COMMIT DROP AS
+			SELECT gen_random_uuid() AS id, o.number, o.created_at, c.ids[o.k] AS customer_id,
+				c.names[o.k] AS customer_name, o.nlines, o.first_product
+			FROM (SELECT g AS number, now() - interval '90 days' * (($2::int - g + random()) / $2::int) AS created_at,
+					1 + floor(random() * $3::int)::int AS k, 1 + floor(random() * 5)::int AS nlines,
+					floor(random() * $4::int)::int AS first_product
+				FROM generate_series(1, $2::int) g) o,
+				(SELECT array_agg(id ORDER BY email) AS ids, array_agg(name ORDER BY email) AS names
+					FROM customers WHERE store_id = $1) c`,
+			[]any{s.ID, ordersPerStore, customersPerStore, productsPerStore}},
+		// Line l takes the product 37·l places on from the order's first: all distinct.
+		// Quantities: 1 (58%), 2 (24%) or 3 (18%).
+		{`CREATE TEMP TABLE bench_lines ON COMMIT DROP AS
+			SELECT o.id AS order_id, l AS line_no, p.id AS product_id, p.sku, p.name, p.price_minor,
+				1 + floor(random() ^ 2 * 3)::int AS quantity
+			FROM bench_orders o
+			CROSS JOIN LATERAL generate_series(1, o.nlines) l
+			JOIN (SELECT id, sku, name, price_minor, row_number() OVER (ORDER BY sku)::int - 1 AS i
+				FROM products WHERE store_id = $1) p ON p.i = (o.first_product + 37 * (l - 1)) % $2::int`,
+			[]any{s.ID, productsPerStore}},
+		{`ANALYZE bench_orders, bench_lines`, nil},
+		{`INSERT INTO orders (store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor,
+				shipping_address, idempotency_key, request_hash, created_at, updated_at)
+			SELECT $1, o.id, o.number, 'PAID', o.customer_id, 'EUR', t.total, t.total,
+				jsonb_build_object('name', o.customer_name, 'line1', format('Hauptstraße %s', 1 + o.number % 150),
+					'city', 'Berlin', 'postalCode', (10115 + o.number % 1200)::text, 'countryCode', 'DE'),
+				o.id::text, sha256(o.id::text::bytea), o.created_at, o.created_at + interval '2 minutes'
+			FROM bench_orders o
+			JOIN (SELECT order_id, sum(quantity * price_minor) AS total FROM bench_lines GROUP BY order_id) t
+				ON t.order_id = o.id`,
+			[]any{s.ID}},
+		{`INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity, unit_price_minor,
+				total_minor, currency_code)
+			SELECT $1, order_id, line_no, product_id, sku, name, quantity, price_minor, quantity * price_minor, 'EUR'
+			FROM bench_lines`,
+			[]any{s.ID}},
+		{`INSERT INTO order_events (store_id, order_id, type, message, data, created_at)
+			SELECT $1, o.id, 'order.created',
+				format('Order #%s placed: %s line(s), total %s EUR', o.number, b.nlines,
+					to_char(o.total_minor / 100.0, 'FM999999990.00')),
+				jsonb_build_object('idempotencyKey', o.idempotency_key), o.created_at
+			FROM orders o JOIN bench_orders b ON b.id = o.id
+			WHERE o.store_id = $1`,
+			[]any{s.ID}},
+		{`INSERT INTO payments (store_id, order_id, status, amount_minor, currency_code, attempts, idempotency_key,
+				gateway_charge_id, created_at, updated_at)
+			SELECT $1, id, 'CAPTURED', total_minor, 'EUR', 1, 'payment-' || id, 'ch_' || md5(id::text),
+				created_at + interval '1 minute', created_at + interval '2 minutes'
+			FROM orders WHERE store_id = $1`,
+			[]any{s.ID}},
+		// Invoices are numbered gap-free in the order they were issued.
+		{`INSERT INTO invoices (store_id, order_id, number, status, total_minor, currency_code, issued_at)
+			SELECT $1, id, row_number() OVER (ORDER BY number), 'ISSUED', total_minor, 'EUR', created_at + interval '2 minutes'
+			FROM orders WHERE store_id = $1 AND random() < 0.8`,
+			[]any{s.ID}},
+		{`INSERT INTO store_counters (store_id, last_order_number, last_invoice_number)
+			SELECT $1, (SELECT max(number) FROM orders WHERE store_id = $1),
+				(SELECT COALESCE(max(number), 0) FROM invoices WHERE store_id = $1)`,
+			[]any{s.ID}},
+	}
+	for _, st := range steps {
+		if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
+			return fmt.Errorf("%.50s…: %w", st.sql, err)
+		}
+	}
+	return nil
+}
+
+// issueAPIKeys replaces every store's API keys with one new STAFF key whose secret only
+// this run knows (secrets are not stored), and reads the store's product ids.
+func (d *dataset) issueAPIKeys(ctx context.Context) error {
+	for i := range d.stores {
+		s := &d.stores[i]
+		buf := make([]byte, 32)
+		if _, err := rand.Read(buf); err != nil {
 			return err
 		}
-	}
-	if _, err := pool.Exec(ctx, `DELETE FROM river_job`); err != nil {
-		return err
-	}
-	_, err = pool.Exec(ctx, `VACUUM ANALYZE orders, order_lines, order_events, products`)
-	return err
-}
-
-func datasetComplete(ctx context.Context, ownerURL string) bool {
-	conn, err := pgx.Connect(ctx, ownerURL)
-	if err != nil {
-		return false
-	}
-	defer conn.Close(ctx)
-	var v int
-	err = conn.QueryRow(ctx, `SELECT version FROM bench_dataset`).Scan(&v)
-	return err == nil && v == datasetVersion
-}
-
-// load migrates the bench database and fills it with set-based SQL, one transaction
-// per store. The owner is bound by the forced RLS policies too, so every transaction
-// sets the store first.
-func load(ctx context.Context, ownerURL string) error {
-	pool, err := db.Open(ctx, ownerURL, 2)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	if err := db.Migrate(ctx, pool, slog.New(slog.DiscardHandler)); err != nil {
-		return err
-	}
-	owner := db.New(pool)
-	for i := range numStores {
-		storeID := uuid.New()
-		err := owner.Tx(ctx, db.StoreScope(storeID), func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `SELECT set_config('bench.store_no', $1, true)`, fmt.Sprint(i+1)); err != nil {
+		s.Secret = store.APIKeyPrefix + base64.RawURLEncoding.EncodeToString(buf)
+		err := db.New(d.owner).Tx(ctx, db.StoreScope(s.ID), func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `DELETE FROM api_keys WHERE store_id = $1`, s.ID); err != nil {
 				return err
 			}
-			for _, stmt := range loadStatements {
-				if _, err := tx.Exec(ctx, stmt); err != nil {
-					return fmt.Errorf("%.60s…: %w", stmt, err)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("load store %d: %w", i+1, err)
-		}
-		log.Printf("loaded store %d/%d", i+1, numStores)
-	}
-	_, err = pool.Exec(ctx, fmt.Sprintf(`CREATE TABLE bench_dataset (version int NOT NULL);
-		INSERT INTO bench_dataset VALUES (%d); ANALYZE`, datasetVersion))
-	return err
-}
-
-// loadStatements fill one store: the transaction's app_store_id() and its number in the
-// setting bench.store_no. The store's id doubles as its owner's user id. Orders spread
-// over the last 90 days; each has 1–5 lines at the product's price, one event, one
-// captured payment, and 80% an invoice.
-var loadStatements = []string{
-	`INSERT INTO users (id, email, name, password_hash)
-		VALUES (app_store_id(), 'owner' || current_setting('bench.store_no')::int || '@bench.test', 'Bench owner', 'not-a-login')`,
-	`INSERT INTO stores (id, slug, name, currency_code) VALUES (app_store_id(), 'bench-' || current_setting('bench.store_no')::int, 'Bench store ' || current_setting('bench.store_no')::int, 'EUR')`,
-	`INSERT INTO memberships (store_id, user_id, role) SELECT app_store_id(), app_store_id(), 'OWNER'`,
-	`INSERT INTO products (store_id, sku, name, price_minor, currency_code, stock_on_hand, low_stock_threshold)
-		SELECT app_store_id(), 'SKU-' || current_setting('bench.store_no')::int || '-' || g, 'Product ' || g, 199 + (g * 7919) % 20000, 'EUR', 100000000, 10
-		FROM generate_series(1, ` + itoa(productsPerStore) + `) g`,
-	`INSERT INTO customers (store_id, email, name, created_at)
-		SELECT app_store_id(), 'buyer' || g || '@store' || current_setting('bench.store_no')::int || '.bench.test', 'Buyer ' || g, now() - interval '100 days'
-		FROM generate_series(1, ` + itoa(customersPerStore) + `) g`,
-	`CREATE TEMP TABLE bp ON COMMIT DROP AS
-		SELECT id, sku, name, price_minor, row_number() OVER (ORDER BY sku) - 1 AS n FROM products WHERE store_id = app_store_id()`,
-	`CREATE TEMP TABLE bc ON COMMIT DROP AS
-		SELECT id, row_number() OVER (ORDER BY email) - 1 AS n FROM customers WHERE store_id = app_store_id()`,
-	`CREATE TEMP TABLE bo ON COMMIT DROP AS
-		SELECT gen_random_uuid() AS id, g AS number, 1 + (g * 31 + current_setting('bench.store_no')::int) % 5 AS nlines,
-			now() - (g::float / ` + itoa(ordersPerStore) + ` * interval '90 days') AS created_at,
-			(SELECT id FROM bc WHERE n = (g * 7) % ` + itoa(customersPerStore) + `) AS customer_id
-		FROM generate_series(1, ` + itoa(ordersPerStore) + `) g`,
-	`CREATE TEMP TABLE bl ON COMMIT DROP AS
-		SELECT bo.id AS order_id, l AS line_no, bp.id AS product_id, bp.sku, bp.name, 1 + (bo.number + l) % 3 AS quantity,
-			bp.price_minor FROM bo CROSS JOIN LATERAL generate_series(1, bo.nlines) l
-		JOIN bp ON bp.n = (bo.number * 13 + l * 17) % ` + itoa(productsPerStore) + ``,
-	`INSERT INTO orders (store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor,
-			shipping_address, idempotency_key, request_hash, created_at, updated_at)
-		SELECT app_store_id(), bo.id, bo.number, CASE WHEN bo.number % 10 = 0 THEN 'DELIVERED' ELSE 'PAID' END, bo.customer_id, 'EUR',
-			t.total, t.total, '{"line1": "1 Bench Street", "city": "Berlin", "postalCode": "10115", "countryCode": "DE"}',
-			'bench-' || current_setting('bench.store_no')::int || '-' || bo.number, '\x00', bo.created_at, bo.created_at
-		FROM bo JOIN (SELECT order_id, sum(quantity * price_minor) AS total FROM bl GROUP BY order_id) t ON t.order_id = bo.id`,
-	`INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity, unit_price_minor, total_minor, currency_code)
-		SELECT app_store_id(), order_id, line_no, product_id, sku, name, quantity, price_minor, quantity * price_minor, 'EUR' FROM bl
-		WHERE current_setting('bench.store_no')::int > 0`,
-	`INSERT INTO order_events (store_id, order_id, type, message, created_at)
-		SELECT app_store_id(), id, 'order.created', 'Order #' || number || ' placed', created_at FROM bo`,
-	`INSERT INTO payments (store_id, order_id, status, amount_minor, currency_code, attempts, idempotency_key, created_at)
-		SELECT app_store_id(), o.id, 'CAPTURED', o.total_minor, 'EUR', 1, 'pay-' || o.id, o.created_at
-		FROM orders o WHERE o.store_id = app_store_id()`,
-	`INSERT INTO invoices (store_id, order_id, number, status, total_minor, currency_code, issued_at)
-		SELECT app_store_id(), o.id, row_number() OVER (ORDER BY o.number), 'ISSUED', o.total_minor, 'EUR', o.created_at
-		FROM orders o WHERE o.store_id = app_store_id() AND o.number % 5 <> 0`,
-	`INSERT INTO store_counters (store_id, last_order_number, last_invoice_number)
-		SELECT app_store_id(), ` + itoa(ordersPerStore) + `, (SELECT count(*) FROM invoices WHERE store_id = app_store_id())`,
-}
-
-func itoa(n int) string { return fmt.Sprint(n) }
-
-// prepareStores gives every store a fresh STAFF API key (secrets are not stored, so a
-// reused data set gets new ones) and reads its product ids for the write load.
-func (d *dataset) prepareStores(ctx context.Context) error {
-	app := db.New(d.pool)
-	var ids []uuid.UUID
-	rows, err := d.pool.Query(ctx, `SELECT id FROM users WHERE email LIKE 'owner%@bench.test' ORDER BY email`)
-	if err != nil {
-		return err
-	}
-	if ids, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID]); err != nil {
-		return err
-	}
-	if len(ids) != numStores {
-		return fmt.Errorf("expected %d bench stores, found %d: run with -reload", numStores, len(ids))
-	}
-	for _, id := range ids { // each store's id is its owner's id
-		buf := make([]byte, 32)
-		_, _ = rand.Read(buf)
-		s := benchStore{ID: id, Secret: store.APIKeyPrefix + base64.RawURLEncoding.EncodeToString(buf)}
-		err := app.Tx(ctx, db.StoreScope(id), func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = now() WHERE store_id = $1 AND revoked_at IS NULL`, id); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO api_keys (store_id, name, role, key_prefix, key_hash, created_by)
+				SELECT $1, 'bench', 'STAFF', $2, $3, user_id FROM memberships WHERE store_id = $1 AND role = 'OWNER'`,
+				s.ID, s.Secret[:len(store.APIKeyPrefix)+6], store.HashAPIKey(s.Secret)); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO api_keys (store_id, name, role, key_prefix, key_hash)
-				VALUES ($1, 'bench', 'STAFF', $2, $3)`, id, s.Secret[:9], store.HashAPIKey(s.Secret)); err != nil {
-				return err
-			}
-			rows, err := tx.Query(ctx, `SELECT id FROM products WHERE store_id = $1 ORDER BY sku`, id)
+			rows, err := tx.Query(ctx, `SELECT id FROM products WHERE store_id = $1 ORDER BY sku`, s.ID)
 			if err != nil {
 				return err
 			}
@@ -276,9 +385,62 @@ func (d *dataset) prepareStores(ctx context.Context) error {
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("prepare store %s: %w", id, err)
+			return fmt.Errorf("issue an API key for store %d: %w", s.No, err)
 		}
-		d.stores = append(d.stores, s)
+		if len(s.Products) < 3 {
+			return errors.New("a store has fewer than 3 products: run with -reload")
+		}
 	}
 	return nil
+}
+
+// appURL is the bench database's URL for the RLS-bound app role the server uses.
+func (d *dataset) appURL() (string, error) { return config.AppURL(d.ownerURL, db.AppRole) }
+
+// pendingJobs counts the jobs due for the server's workers: queued or being worked.
+func (d *dataset) pendingJobs(ctx context.Context) (int, error) {
+	var n int
+	err := d.owner.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state IN ('available', 'pending', 'running')`).Scan(&n)
+	return n, err
+}
+
+// waitForJobs waits until the server's workers have worked every due job, and says
+// how long that took.
+func (d *dataset) waitForJobs(ctx context.Context) (time.Duration, error) {
+	const limit = 10 * time.Minute
+	start := time.Now()
+	for {
+		n, err := d.pendingJobs(ctx)
+		if err != nil {
+			return 0, err
+		}
+		waited := time.Since(start)
+		if n == 0 {
+			if waited > time.Second {
+				log.Printf("jobs: the server's workers caught up in %s", waited.Round(100*time.Millisecond))
+			}
+			return waited, nil
+		}
+		if waited > limit {
+			return waited, fmt.Errorf("%d jobs still due after waiting %s for the server's workers", n, limit)
+		}
+		select {
+		case <-ctx.Done():
+			return waited, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// jobStates counts all jobs by state.
+func (d *dataset) jobStates(ctx context.Context) (map[string]int, error) {
+	rows, err := d.owner.Query(ctx, `SELECT state::text, count(*)::int FROM river_job GROUP BY state`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	var state string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&state, &n}, func() error { out[state] = n; return nil })
+	return out, err
 }

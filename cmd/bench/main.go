@@ -1,28 +1,39 @@
 // Command bench is Ordergraph's load benchmark (`make bench`).
 //
-// It loads a realistic data set into its own database (ordergraph_bench: 10 stores,
-// 100,000 orders with 1–5 lines, customers, payments, invoices), starts the real
-// server binary against it, and measures at a fixed concurrency with vegeta:
+// It loads a realistic data set into a database of its own (ordergraph_bench on the
+// cluster of DATABASE_URL: 10 stores, 100,000 orders with lines, events, payments and
+// invoices), reusing it on later runs, starts the real server binary against it and
+// measures, at a fixed concurrency with vegeta as the load generator:
 //
-//   - READ:  orders(first: 50) with customer, lines + product, payments, invoice
-//   - WRITE: createOrder with 3 lines and a new idempotency key per request
+//   - READ:  orders(first: 50) with customer, lines + product, payments and invoice
+//   - WRITE: createOrder with 3 lines, a new idempotency key per request
 //
-// and, in the same run, the limit: the same read as one hand-written SQL query and
-// the same write as one raw SQL transaction, through pgx with no HTTP or GraphQL.
-// Results go to bench-results/results.json and docs/benchmarks.md.
+// and, in the same run and at the same concurrency, the limit: the same read as one
+// hand-written SQL query and the same write as the statements createOrder runs, through
+// pgx as the app role, with no HTTP or GraphQL. It writes the figures to
+// bench-results/results.json and docs/benchmarks.md.
+//
+// Usage (from the repository root; make bench passes ARGS):
+//
+//	go run ./cmd/bench [-duration 20s] [-warmup 3s] [-concurrency 32] [-reload]
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
 
+// options are the command-line flags.
 type options struct {
 	duration    time.Duration
 	warmup      time.Duration
@@ -36,75 +47,145 @@ func main() {
 	var o options
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "measured duration of each scenario")
 	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured warm-up before each scenario")
-	flag.IntVar(&o.concurrency, "concurrency", 32, "concurrent clients")
-	flag.BoolVar(&o.reload, "reload", false, "drop and reload the data set")
-	flag.StringVar(&o.jsonOut, "json", "bench-results/results.json", "raw results (JSON)")
-	flag.StringVar(&o.mdOut, "md", "docs/benchmarks.md", "markdown report")
+	flag.IntVar(&o.concurrency, "concurrency", 32, "concurrent clients in every scenario")
+	flag.BoolVar(&o.reload, "reload", false, "load the data set again even if a complete one exists")
+	flag.StringVar(&o.jsonOut, "json", "bench-results/results.json", "where to write the raw results")
+	flag.StringVar(&o.mdOut, "md", "docs/benchmarks.md", "where to write the markdown report")
 	flag.Parse()
 	log.SetFlags(log.Ltime)
+	if flag.NArg() > 0 || o.duration <= 0 || o.warmup < 0 || o.concurrency < 1 {
+		flag.Usage()
+		os.Exit(2)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, o); err != nil {
+	err := run(ctx, o)
+	stop()
+	if err != nil {
 		log.Fatalf("bench: %v", err)
 	}
 }
 
+// scenario is one measured workload.
+type scenario struct {
+	name string
+	run  func(ctx context.Context, d time.Duration) (result, error)
+}
+
 func run(ctx context.Context, o options) error {
-	ownerURL := os.Getenv("DATABASE_URL")
-	if ownerURL == "" {
-		return fmt.Errorf("DATABASE_URL is not set: run `make bench`")
+	clusterURL := os.Getenv("DATABASE_URL")
+	if clusterURL == "" {
+		return errors.New("DATABASE_URL is not set (make bench sets it)")
 	}
-	ds, err := prepareDataset(ctx, ownerURL, o.reload)
+	if err := chdirToModuleRoot(); err != nil {
+		return err
+	}
+	rep := newReport(o)
+
+	ds, err := prepareDataset(ctx, clusterURL, o.reload)
 	if err != nil {
 		return fmt.Errorf("data set: %w", err)
 	}
 	defer ds.close()
-
+	raw, err := newRawClient(ctx, ds, o.concurrency)
+	if err != nil {
+		return fmt.Errorf("raw client: %w", err)
+	}
+	defer raw.close()
 	srv, err := startServer(ctx, ds.ownerURL)
 	if err != nil {
 		return fmt.Errorf("server: %w", err)
 	}
 	defer srv.stop()
+	if err := rep.describe(ctx, ds); err != nil {
+		return err
+	}
 
-	rep := newReport(o, ds)
-	scenarios := []struct {
-		name string
-		run  func(context.Context, time.Duration) (result, error)
-	}{
+	endpoint := srv.url + "/graphql"
+	readTargeter, err := ds.readTargeter(endpoint)
+	if err != nil {
+		return err
+	}
+	writeTargeter := ds.writeTargeter(endpoint)
+	scenarios := []scenario{
 		{"READ", func(ctx context.Context, d time.Duration) (result, error) {
-			return attack(ctx, srv.url, ds.readTargeter(), o.concurrency, d)
+			return attack(ctx, "READ", readTargeter, o.concurrency, d)
 		}},
 		{"READ raw SQL", func(ctx context.Context, d time.Duration) (result, error) {
-			return rawLoop(ctx, o.concurrency, d, ds.rawRead)
+			return raw.loop(ctx, "READ raw SQL", o.concurrency, d, raw.read)
 		}},
 		{"WRITE", func(ctx context.Context, d time.Duration) (result, error) {
-			return attack(ctx, srv.url, ds.writeTargeter(), o.concurrency, d)
+			return attack(ctx, "WRITE", writeTargeter, o.concurrency, d)
 		}},
 		{"WRITE raw SQL", func(ctx context.Context, d time.Duration) (result, error) {
-			return rawLoop(ctx, o.concurrency, d, ds.rawWrite)
+			return raw.loop(ctx, "WRITE raw SQL", o.concurrency, d, raw.write)
 		}},
 	}
 	for _, sc := range scenarios {
-		log.Printf("%s: warm-up %s", sc.name, o.warmup)
-		if _, err := sc.run(ctx, o.warmup); err != nil {
-			return fmt.Errorf("%s warm-up: %w", sc.name, err)
-		}
-		srv.resetPeakRSS()
-		log.Printf("%s: measuring %s at concurrency %d", sc.name, o.duration, o.concurrency)
-		res, err := sc.run(ctx, o.duration)
+		res, err := measure(ctx, o, sc, srv, ds)
 		if err != nil {
 			return fmt.Errorf("%s: %w", sc.name, err)
 		}
-		res.Name = sc.name
-		if sc.name == "READ" || sc.name == "WRITE" {
-			res.ServerPeakRSSMB = srv.peakRSSMB()
-		}
-		log.Printf("%s: %.0f/s p50 %s p99 %s failed %d", sc.name, res.Throughput, ms(res.P50), ms(res.P99), res.Failed)
-		rep.add(res)
+		rep.Results = append(rep.Results, res)
 	}
-	rep.ServerHWMMB = srv.highWaterMB()
+
+	if rep.Jobs, err = ds.jobStates(ctx); err != nil {
+		return err
+	}
+	if rep.ServerPeakRSSMB, err = srv.highWaterMB(); err != nil {
+		return fmt.Errorf("server peak RSS: %w", err)
+	}
+	log.Printf("server: peak RSS (VmHWM) %.0f MB; jobs by state: %v", rep.ServerPeakRSSMB, rep.Jobs)
 	return rep.write()
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+// measure runs a scenario's warm-up and then its measured run. Each starts once the
+// server's job workers have caught up, so that no run pays for the jobs of another;
+// how far behind the measured run left them is part of its result.
+func measure(ctx context.Context, o options, sc scenario, srv *server, ds *dataset) (result, error) {
+	if o.warmup > 0 {
+		log.Printf("%s: warm-up %s", sc.name, o.warmup)
+		warm, err := sc.run(ctx, o.warmup)
+		if err != nil {
+			return warm, err
+		}
+		if warm.Failed > 0 {
+			log.Printf("%s: %d of %d warm-up requests failed, first: %s", sc.name, warm.Failed, warm.Requests, warm.FirstError)
+		}
+		if _, err := ds.waitForJobs(ctx); err != nil {
+			return result{}, err
+		}
+	}
+	log.Printf("%s: measuring %s at concurrency %d", sc.name, o.duration, o.concurrency)
+	srv.takePeakRSS()
+	res, err := sc.run(ctx, o.duration)
+	if err != nil {
+		return res, err
+	}
+	res.ServerPeakRSSMB = srv.takePeakRSS()
+	log.Printf("%s: %.0f requests/s, p50 %.1f ms, p99 %.1f ms, %d of %d failed; server RSS ≤ %.0f MB",
+		sc.name, res.PerSecond, res.P50ms, res.P99ms, res.Failed, res.Requests, res.ServerPeakRSSMB)
+	if res.Failed > 0 {
+		log.Printf("%s: first failure: %s", sc.name, res.FirstError)
+	}
+	if res.JobBacklog, err = ds.pendingJobs(ctx); err != nil {
+		return res, err
+	}
+	catchUp, err := ds.waitForJobs(ctx)
+	res.JobCatchUpSeconds = catchUp.Seconds()
+	return res, err
+}
+
+// chdirToModuleRoot makes the module root the working directory, so that the build and
+// the output paths are the same wherever the command is started from.
+func chdirToModuleRoot() error {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return errors.New("run bench inside the ordergraph module (make bench)")
+	}
+	return os.Chdir(filepath.Dir(gomod))
+}

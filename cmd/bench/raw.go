@@ -3,169 +3,259 @@ package main
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/money"
 )
 
-// rawReadSQL is the read as one hand-written query: the page of 50 newest orders with
-// customer, lines and their products, payments and invoice, aggregated in SQL.
-const rawReadSQL = `
-SELECT o.id, o.number, o.status, o.created_at, o.total_minor, o.currency_code,
-	c.id, c.email, c.name,
-	(SELECT json_agg(json_build_object('quantity', l.quantity, 'unit', l.unit_price_minor, 'total', l.total_minor,
-			'productId', p.id, 'sku', p.sku, 'name', p.name) ORDER BY l.line_no)
-		FROM order_lines l JOIN products p ON p.store_id = l.store_id AND p.id = l.product_id
-		WHERE l.store_id = o.store_id AND l.order_id = o.id),
-	(SELECT json_agg(json_build_object('status', pm.status, 'amount', pm.amount_minor))
-		FROM payments pm WHERE pm.store_id = o.store_id AND pm.order_id = o.id),
-	i.number, i.status
-FROM orders o
-JOIN customers c ON c.store_id = o.store_id AND c.id = o.customer_id
-LEFT JOIN invoices i ON i.store_id = o.store_id AND i.order_id = o.id
-WHERE o.store_id = $1
-ORDER BY o.created_at DESC, o.id DESC
-LIMIT 50`
+// The raw scenarios are the limit: the same work as READ and WRITE, hand-written in SQL
+// and run through pgx as the app role (so RLS applies as it does to the server), with
+// no HTTP, no GraphQL and no domain code in between.
 
-// rawOrder is one row of rawReadSQL, decoded as a client would.
+// rawReadSQL is READ as one query: the store's 50 newest orders with their customer,
+// lines and products, payments and invoice, the lists aggregated to JSON for the whole
+// page at once (which PostgreSQL runs faster than a subquery per order).
+const rawReadSQL = `
+WITH page AS (
+	SELECT id, number, status, created_at, total_minor, currency_code, customer_id FROM orders
+	WHERE store_id = $1 ORDER BY created_at DESC, id DESC LIMIT 50),
+lines AS (
+	SELECT l.order_id, json_agg(json_build_object('quantity', l.quantity, 'unitPriceMinor', l.unit_price_minor,
+		'totalMinor', l.total_minor, 'productId', p.id, 'sku', p.sku, 'name', p.name) ORDER BY l.line_no) AS lines
+	FROM order_lines l JOIN products p ON p.store_id = l.store_id AND p.id = l.product_id
+	WHERE l.store_id = $1 AND l.order_id IN (SELECT id FROM page)
+	GROUP BY l.order_id),
+payments AS (
+	SELECT order_id, json_agg(json_build_object('status', status, 'amountMinor', amount_minor) ORDER BY created_at) AS payments
+	FROM payments WHERE store_id = $1 AND order_id IN (SELECT id FROM page)
+	GROUP BY order_id)
+SELECT o.id, o.number, o.status, o.created_at, o.total_minor, o.currency_code, c.id, c.email, c.name,
+	l.lines, pm.payments, i.number, i.status
+FROM page o
+JOIN customers c ON c.store_id = $1 AND c.id = o.customer_id
+LEFT JOIN lines l ON l.order_id = o.id
+LEFT JOIN payments pm ON pm.order_id = o.id
+LEFT JOIN invoices i ON i.store_id = $1 AND i.order_id = o.id
+ORDER BY o.created_at DESC, o.id DESC`
+
+// rawOrder is one row of rawReadSQL, decoded.
 type rawOrder struct {
-	ID                      uuid.UUID
-	Number                  int64
-	Status                  string
-	CreatedAt               time.Time
-	Total                   int64
-	Currency                string
-	CustomerID              uuid.UUID
-	Email                   string
-	Name                    *string
-	LinesJSON, PaymentsJSON []byte
-	InvoiceNumber           *int64
-	InvoiceStatus           *string
-	Lines, Payments         []map[string]any
+	ID            uuid.UUID
+	Number        int64
+	Status        string
+	CreatedAt     time.Time
+	TotalMinor    int64
+	CurrencyCode  string
+	CustomerID    uuid.UUID
+	CustomerEmail string
+	CustomerName  *string
+	Lines         []rawLine
+	Payments      []rawPayment
+	InvoiceNumber *int64
+	InvoiceStatus *string
 }
 
-// rawRead runs rawReadSQL the way the server runs a read: as the app role, the store
-// set transaction-locally and the query pipelined behind it (one round trip).
-func (d *dataset) rawRead(ctx context.Context, worker, i int) error {
-	s := d.stores[(worker+i)%len(d.stores)]
-	conn, err := d.pool.Acquire(ctx)
+type rawLine struct {
+	Quantity       int       `json:"quantity"`
+	UnitPriceMinor int64     `json:"unitPriceMinor"`
+	TotalMinor     int64     `json:"totalMinor"`
+	ProductID      uuid.UUID `json:"productId"`
+	SKU            string    `json:"sku"`
+	Name           string    `json:"name"`
+}
+
+type rawPayment struct {
+	Status      string `json:"status"`
+	AmountMinor int64  `json:"amountMinor"`
+}
+
+// rawClient runs the raw scenarios on its own pool of app-role connections.
+type rawClient struct {
+	db     *db.DB
+	stores []benchStore
+}
+
+// newRawClient connects one app-role connection per concurrent client.
+func newRawClient(ctx context.Context, d *dataset, concurrency int) (*rawClient, error) {
+	url, err := d.appURL()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer conn.Release()
-	b := &pgx.Batch{}
-	b.Queue(`SELECT set_config('app.store_id', $1, true)`, s.ID.String())
-	b.Queue(rawReadSQL, s.ID)
-	br := conn.SendBatch(ctx, b)
-	defer br.Close()
-	if _, err := br.Exec(); err != nil {
-		return err
-	}
-	rows, err := br.Query()
+	pool, err := db.Open(ctx, url, 16)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	orders, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (rawOrder, error) {
-		var o rawOrder
-		if err := r.Scan(&o.ID, &o.Number, &o.Status, &o.CreatedAt, &o.Total, &o.Currency, &o.CustomerID, &o.Email,
-			&o.Name, &o.LinesJSON, &o.PaymentsJSON, &o.InvoiceNumber, &o.InvoiceStatus); err != nil {
-			return o, err
+	return &rawClient{db: db.New(pool), stores: d.stores}, nil
+}
+
+func (c *rawClient) close() { c.db.Pool.Close() }
+
+// read runs rawReadSQL for store s as the server runs a read (db.Read: the store
+// setting and the query pipelined in one implicit transaction) and decodes the rows.
+func (c *rawClient) read(ctx context.Context, s benchStore) error {
+	var orders []rawOrder
+	err := c.db.Read(ctx, db.StoreScope(s.ID), func(q db.Querier) error {
+		rows, err := q.Query(ctx, rawReadSQL, s.ID)
+		if err != nil {
+			return err
 		}
-		if err := json.Unmarshal(o.LinesJSON, &o.Lines); err != nil {
+		orders, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (rawOrder, error) {
+			var o rawOrder // pgx decodes the JSON columns into the slices
+			err := r.Scan(&o.ID, &o.Number, &o.Status, &o.CreatedAt, &o.TotalMinor, &o.CurrencyCode, &o.CustomerID,
+				&o.CustomerEmail, &o.CustomerName, &o.Lines, &o.Payments, &o.InvoiceNumber, &o.InvoiceStatus)
+			if err == nil && len(o.Lines) == 0 {
+				err = fmt.Errorf("order %d has no lines", o.Number)
+			}
 			return o, err
-		}
-		return o, json.Unmarshal(o.PaymentsJSON, &o.Payments)
+		})
+		return err
 	})
 	if err != nil {
 		return err
 	}
 	if len(orders) != 50 {
-		return fmt.Errorf("raw read returned %d orders", len(orders))
+		return fmt.Errorf("raw read returned %d orders, want 50", len(orders))
 	}
 	return nil
 }
 
-// rawWrite places a 3-line order with the statements createOrder runs, in one
-// transaction as the app role, without HTTP, GraphQL or the domain code.
-func (d *dataset) rawWrite(ctx context.Context, worker, i int) error {
-	s := d.stores[(worker+i)%len(d.stores)]
+// write places an order of 3 distinct random products for a random customer of store s
+// with the statements createOrder runs (internal/order/service.go, product.Reserve,
+// customer.Upsert, River's job insert), in the same order, in one transaction.
+func (c *rawClient) write(ctx context.Context, s benchStore) error {
 	products := pick3(s.Products)
-	qty := []int32{int32(1 + rand.IntN(3)), int32(1 + rand.IntN(3)), int32(1 + rand.IntN(3))}
+	qty := [3]int32{int32(1 + rand.IntN(3)), int32(1 + rand.IntN(3)), int32(1 + rand.IntN(3))}
 	key := uuid.NewString()
 	hash := sha256.Sum256([]byte(key))
-	email := fmt.Sprintf("shopper%d@bench.test", rand.IntN(5000))
-	return db.New(d.pool).Tx(ctx, db.StoreScope(s.ID), func(tx pgx.Tx) error {
-		var prev uuid.UUID
-		err := tx.QueryRow(ctx, `SELECT id FROM orders WHERE store_id = $1 AND idempotency_key = $2`, s.ID, key).Scan(&prev)
+	cust := rand.IntN(customerPool)
+	addr := fmt.Sprintf(`{"name": %q, "line1": "Hauptstraße 1", "city": "Berlin", "postalCode": "10115", "countryCode": "DE"}`,
+		customerName(cust))
+	return c.db.Tx(ctx, db.StoreScope(s.ID), func(tx pgx.Tx) error {
+		// Idempotency check.
+		var prevID uuid.UUID
+		var prevHash []byte
+		err := tx.QueryRow(ctx, `SELECT id, request_hash FROM orders WHERE store_id = $1 AND idempotency_key = $2`,
+			s.ID, key).Scan(&prevID, &prevHash)
 		if !errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("idempotency key %s already used, or lookup failed: %v", key, err)
+			return fmt.Errorf("idempotency lookup: want no order, got id %s, error %v", prevID, err)
 		}
-		rows, err := tx.Query(ctx, `SELECT id, sku, name, price_minor, stock_on_hand - stock_reserved FROM products
-			WHERE store_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`, s.ID, products)
+		// Lock the products in id order, check the stock, reserve it.
+		rows, err := tx.Query(ctx, `SELECT id, store_id, sku, name, price_minor, currency_code, stock_on_hand,
+				stock_reserved, low_stock_threshold, created_at, updated_at
+			FROM products WHERE store_id = $1 AND (id = ANY($2) OR sku = ANY($3)) ORDER BY id FOR UPDATE`,
+			s.ID, products[:], []string{})
 		if err != nil {
 			return err
 		}
-		type prod struct {
-			ID    uuid.UUID
-			SKU   string
-			Name  string
-			Price int64
-			Avail int
+		type product struct {
+			ID                         uuid.UUID
+			StoreID                    uuid.UUID
+			SKU, Name                  string
+			PriceMinor                 int64
+			CurrencyCode               string
+			OnHand, Reserved, LowStock int
+			CreatedAt, UpdatedAt       time.Time
 		}
-		locked, err := pgx.CollectRows(rows, pgx.RowToStructByPos[prod])
+		locked, err := pgx.CollectRows(rows, pgx.RowToStructByPos[product])
 		if err != nil {
 			return err
 		}
-		byID := map[uuid.UUID]prod{}
+		byID := make(map[uuid.UUID]product, len(locked))
 		for _, p := range locked {
 			byID[p.ID] = p
 		}
-		if _, err := tx.Exec(ctx, `UPDATE products p SET stock_reserved = p.stock_reserved + r.qty, updated_at = now()
-			FROM unnest($2::uuid[], $3::int[]) AS r(id, qty) WHERE p.store_id = $1 AND p.id = r.id`, s.ID, products, qty); err != nil {
-			return err
-		}
-		var customerID uuid.UUID
-		if err := tx.QueryRow(ctx, `INSERT INTO customers (store_id, email, name) VALUES ($1, $2, 'Shopper')
-			ON CONFLICT (store_id, email) DO UPDATE SET name = COALESCE(EXCLUDED.name, customers.name) RETURNING id`,
-			s.ID, email).Scan(&customerID); err != nil {
-			return err
-		}
+		var skus, names [3]string
+		var unit, totals [3]int64
 		var total int64
-		skus, names, unit, totals := make([]string, 3), make([]string, 3), make([]int64, 3), make([]int64, 3)
 		for i, id := range products {
-			p := byID[id]
-			skus[i], names[i], unit[i], totals[i] = p.SKU, p.Name, p.Price, p.Price*int64(qty[i])
+			p, ok := byID[id]
+			if !ok || p.OnHand-p.Reserved < int(qty[i]) {
+				return fmt.Errorf("product %s missing or short", id)
+			}
+			skus[i], names[i], unit[i], totals[i] = p.SKU, p.Name, p.PriceMinor, p.PriceMinor*int64(qty[i])
 			total += totals[i]
 		}
+		if _, err := tx.Exec(ctx, `UPDATE products p SET stock_reserved = p.stock_reserved + r.qty, updated_at = now()
+			FROM unnest($2::uuid[], $3::int[]) AS r(id, qty) WHERE p.store_id = $1 AND p.id = r.id`,
+			s.ID, products[:], qty[:]); err != nil {
+			return err
+		}
+		// Customer upsert.
+		var customerID uuid.UUID
+		if err := tx.QueryRow(ctx, `INSERT INTO customers (store_id, email, name) VALUES ($1, $2, $3)
+			ON CONFLICT (store_id, email) DO UPDATE SET name = COALESCE(EXCLUDED.name, customers.name),
+				updated_at = CASE WHEN EXCLUDED.name IS DISTINCT FROM customers.name AND EXCLUDED.name IS NOT NULL
+					THEN now() ELSE customers.updated_at END
+			RETURNING id`, s.ID, customerEmail(s.No, cust), customerName(cust)).Scan(&customerID); err != nil {
+			return err
+		}
+		// The fraud-check job.
 		orderID := uuid.New()
 		if _, err := tx.Exec(ctx, `INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at)
 			VALUES ($1, 'order_check_fraud', 25, 1, 'default', 'available', now())`,
 			fmt.Sprintf(`{"store_id": %q, "order_id": %q}`, s.ID, orderID)); err != nil {
 			return err
 		}
-		// Numbered last, pipelined with the rows that need the number, as createOrder does.
+		// Number, order, lines and event, pipelined in one round trip.
 		b := &pgx.Batch{}
-		b.Queue(`WITH n AS (UPDATE store_counters SET last_order_number = last_order_number + 1
+		b.Queue(`WITH n AS (
+				UPDATE store_counters SET last_order_number = last_order_number + 1
 				WHERE store_id = $1 RETURNING last_order_number)
 			INSERT INTO orders (store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor,
-				shipping_address, idempotency_key, request_hash)
-			SELECT $1, $2, n.last_order_number, 'PENDING', $3, 'EUR', $4, $4, $5, $6, $7 FROM n`,
-			s.ID, orderID, customerID, total,
-			`{"line1": "1 Bench Street", "city": "Berlin", "postalCode": "10115", "countryCode": "DE"}`, key, hash[:])
+				shipping_address, note, idempotency_key, request_hash)
+			SELECT $1, $2, n.last_order_number, 'PENDING', $3, 'EUR', $4, $4, $5, NULL, $6, $7 FROM n
+			RETURNING number, created_at, updated_at`,
+			s.ID, orderID, customerID, total, addr, key, hash[:])
 		b.Queue(`INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,
 				unit_price_minor, total_minor, currency_code)
 			SELECT $1, $2, *, 'EUR' FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::bigint[])`,
-			s.ID, orderID, []int32{1, 2, 3}, products, skus, names, qty, unit, totals)
+			s.ID, orderID, []int32{1, 2, 3}, products[:], skus[:], names[:], qty[:], unit[:], totals[:])
 		b.Queue(`INSERT INTO order_events (store_id, order_id, type, message, data)
-			SELECT $1, $2, 'order.created', format('Order #%s placed', o.number), '{}'
-			FROM orders o WHERE o.store_id = $1 AND o.id = $2`, s.ID, orderID)
+			SELECT $1, $2, 'order.created', format($3, o.number), $4 FROM orders o WHERE o.store_id = $1 AND o.id = $2`,
+			s.ID, orderID, fmt.Sprintf("Order #%%s placed: 3 line(s), total %s EUR", money.FormatMinor(total, "EUR")),
+			fmt.Sprintf(`{"idempotencyKey": %q}`, key))
 		return tx.SendBatch(ctx, b).Close()
 	})
+}
+
+// loop runs op from concurrency goroutines, each on its own store rotation, for d and
+// records every call that finished within d.
+func (c *rawClient) loop(ctx context.Context, name string, concurrency int, d time.Duration,
+	op func(context.Context, benchStore) error) (result, error) {
+	runCtx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var mu sync.Mutex
+	var all recorder
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range concurrency {
+		wg.Go(func() {
+			var rec recorder
+			for i := w; runCtx.Err() == nil; i++ {
+				t := time.Now()
+				err := op(runCtx, c.stores[i%len(c.stores)])
+				if runCtx.Err() != nil {
+					break // cut off by the end of the run: not an outcome
+				}
+				msg := ""
+				if err != nil {
+					msg = err.Error()
+				}
+				rec.add(time.Since(t), msg)
+			}
+			mu.Lock()
+			all.merge(&rec)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return all.result(name, time.Since(start)), ctx.Err()
 }
