@@ -24,9 +24,24 @@ func BenchmarkOrdersPage(b *testing.B) {
 		customer { id email name } lines { quantity unitPrice { amount } total { amount } product { id sku name } }
 		payments { status amount { amount } } invoice { number status } } } } }`
 	b.ReportAllocs()
-	for b.Loop() {
-		if r := e.do(b, c, q, nil); len(r.Errors) > 0 {
-			b.Fatal(r.Errors)
+	b.Run("serial", func(b *testing.B) {
+		for b.Loop() {
+			if r := e.do(b, c, q, nil); len(r.Errors) > 0 {
+				b.Fatal(r.Errors)
+			}
 		}
-	}
+	})
+	// 32 concurrent clients, as in make bench: ns/op is the inverse of throughput
+	// when every core is busy, which is what the goroutines gqlgen would start cost.
+	b.Run("concurrent", func(b *testing.B) {
+		b.SetParallelism(16)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if r := e.do(b, c, q, nil); len(r.Errors) > 0 {
+					b.Error(r.Errors)
+					return
+				}
+			}
+		})
+	})
 }

@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -92,4 +93,33 @@ func TestOrderRelations(t *testing.T) {
 	var none struct{ Invoices struct{ TotalCount int } }
 	e.ok(t, other, &none, `{ invoices { totalCount } }`, nil)
 	assert.Zero(t, none.Invoices.TotalCount)
+}
+
+// The executor runs fields serially (graph/gqlexec): fragments that select the same
+// response key merge, aliases stay apart, and a @defer fragment — which this POST
+// transport answers in one response — still resolves.
+func TestSerialExecutionShapes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, c := e.owner(t)
+	e.newProduct(t, c, "S", "1.00", 10)
+	e.ok(t, c, nil, createOrder, map[string]any{"in": orderInput("shape", line("S", 1))})
+
+	r := e.do(t, c, `query { orders(first: 1) { edges { node {
+		number ...on Order { number customer { email } } n2: number
+		lines { sku } ...@defer(label: "later") { status }
+	} } } }`, nil)
+	require.Empty(t, r.Errors)
+	var data struct {
+		Orders struct {
+			Edges []struct{ Node map[string]any }
+		}
+	}
+	require.NoError(t, json.Unmarshal(r.Data, &data))
+	node := data.Orders.Edges[0].Node
+	assert.EqualValues(t, 1, node["number"])
+	assert.EqualValues(t, 1, node["n2"])
+	assert.Equal(t, map[string]any{"email": "ada@example.com"}, node["customer"])
+	assert.Equal(t, []any{map[string]any{"sku": "S"}}, node["lines"])
+	assert.Equal(t, "PENDING", node["status"])
 }

@@ -1,0 +1,100 @@
+package gqlexec_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/ordergraph/ordergraph/graph/gqlexec"
+)
+
+// opContext is the context a field resolves in: an operation that records errors.
+func opContext() (context.Context, *graphql.OperationContext) {
+	oc := &graphql.OperationContext{
+		RecoverFunc:        func(_ context.Context, v any) error { return fmt.Errorf("recovered: %v", v) },
+		ResolverMiddleware: func(ctx context.Context, next graphql.Resolver) (any, error) { return next(ctx) },
+	}
+	ctx := graphql.WithOperationContext(context.Background(), oc)
+	ctx = graphql.WithResponseContext(ctx, graphql.DefaultErrorPresenter, oc.RecoverFunc)
+	return graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Query", Field: graphql.CollectedField{Field: &ast.Field{Alias: "list"}}}), oc
+}
+
+func marshal(m graphql.Marshaler) string {
+	var b bytes.Buffer
+	m.MarshalGQL(&b)
+	return b.String()
+}
+
+func TestMarshalSliceInOrderWithIndexes(t *testing.T) {
+	ctx, _ := opContext()
+	got := gqlexec.MarshalSlice(ctx, 3, 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		return graphql.MarshalInt(*graphql.GetFieldContext(ctx).Index * 10)
+	})
+	assert.Equal(t, "[0,10,20]", marshal(got))
+}
+
+func TestMarshalSliceRecoversAnElementPanic(t *testing.T) {
+	ctx, _ := opContext()
+	got := gqlexec.MarshalSlice(ctx, 3, 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		if i == 1 {
+			panic("boom")
+		}
+		return graphql.MarshalInt(i)
+	})
+	assert.Equal(t, "[0,null,2]", marshal(got))
+	errs := graphql.GetErrors(ctx)
+	require.Len(t, errs, 1)
+	assert.Equal(t, "recovered: boom", errs[0].Message)
+	assert.Equal(t, ast.Path{ast.PathName("list"), ast.PathIndex(1)}, errs[0].Path)
+}
+
+func TestResolveCountsInvalidResults(t *testing.T) {
+	ctx, oc := opContext()
+	fields := []graphql.CollectedField{{Field: &ast.Field{Alias: "a"}}, {Field: &ast.Field{Alias: "b"}}, {Field: &ast.Field{Alias: "c"}}}
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	// a: non-null field resolved to null → invalid. b: nullable field that is null → fine.
+	// c: nullable field whose non-null child was null (RequiredNull) → invalid.
+	gqlexec.Resolve(ctx, fields[0], out, oc, &deferred, 0, true, true, func(context.Context) graphql.Marshaler { return graphql.Null })
+	gqlexec.Resolve(ctx, fields[1], out, oc, &deferred, 1, true, false, func(context.Context) graphql.Marshaler { return graphql.Null })
+	gqlexec.Resolve(ctx, fields[2], out, oc, &deferred, 2, true, false, func(context.Context) graphql.Marshaler { return graphql.RequiredNull })
+	assert.Equal(t, uint32(2), out.Invalids)
+	assert.Nil(t, deferred.FieldSet, "no deferred group without a deferred field")
+}
+
+func TestResolveRecoversAPanic(t *testing.T) {
+	ctx, oc := opContext()
+	fields := []graphql.CollectedField{{Field: &ast.Field{Alias: "a"}}}
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	gqlexec.Resolve(ctx, fields[0], out, oc, &deferred, 0, true, true, func(context.Context) graphql.Marshaler { panic(errors.New("kaput")) })
+	assert.Equal(t, graphql.Null, out.Values[0])
+	assert.Equal(t, uint32(1), out.Invalids)
+	require.Len(t, graphql.GetErrors(ctx), 1)
+}
+
+func TestResolveHandsADeferredFieldToItsGroup(t *testing.T) {
+	ctx, oc := opContext()
+	fields := []graphql.CollectedField{{Field: &ast.Field{Alias: "a"}, Deferrables: []*graphql.Deferrable{{Label: "later"}}}}
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	gqlexec.Resolve(ctx, fields[0], out, oc, &deferred, 0, true, true, func(context.Context) graphql.Marshaler { return graphql.MarshalInt(1) })
+	assert.Equal(t, graphql.Null, out.Values[0], "sent later, not in the initial payload")
+	require.NotNil(t, deferred.FieldSet)
+	assert.Contains(t, deferred.Defers, "later")
+	assert.Equal(t, ast.Path{ast.PathName("list")}, deferred.Path)
+}
+
+func TestObjectWritesEachResponseKeyOnce(t *testing.T) {
+	fields := []graphql.CollectedField{{Field: &ast.Field{Alias: "id"}}, {Field: &ast.Field{Alias: "n"}}, {Field: &ast.Field{Alias: "id"}}}
+	values := []graphql.Marshaler{graphql.MarshalString("x"), graphql.MarshalInt(2), graphql.MarshalString("dup")}
+	assert.Equal(t, `{"id":"x","n":2}`, marshal(gqlexec.Object(fields, values)))
+	assert.Equal(t, `{}`, marshal(gqlexec.Object(nil, nil)))
+}

@@ -1,0 +1,111 @@
+// Command gqlgenpatch rewrites gqlgen's generated executor to use the serial helpers
+// of graph/gqlexec. `make generate` runs it right after `go tool gqlgen generate`:
+//
+//	go run ./internal/gqlgenpatch graph/generated
+//
+// Each rewrite is a literal replacement that must apply at least once across the
+// files, so a gqlgen upgrade that changes the generated code fails here, loudly,
+// instead of silently running the concurrent executor again. The rewrites and the
+// measurements behind them are described in docs/performance.md.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"os"
+	"path/filepath"
+)
+
+// rewrite is one literal replacement in the generated files.
+type rewrite struct {
+	why      string
+	old, new string
+}
+
+var rewrites = []rewrite{
+	{
+		why: "resolve resolver fields at once instead of scheduling a goroutine each",
+		old: "out.ResolveConcurrently(ec.OperationContext, &deferred, i,",
+		new: "gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,",
+	},
+	{
+		why: "marshal list elements in order instead of a goroutine each",
+		old: "graphql.MarshalSliceConcurrently(",
+		new: "gqlexec.MarshalSlice(",
+	},
+	{
+		why: "build an object's @defer group only when a field is deferred (it computes the response path)",
+		old: "deferred := graphql.NewDeferredGroup(ctx)",
+		new: "var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred",
+	},
+	{
+		why: "marshal an object's fields without a map and iterator closures per object",
+		old: "\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn out\n}\n",
+		new: "\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn gqlexec.Object(fields, out.Values)\n}\n",
+	},
+}
+
+const (
+	graphqlImport = "\t\"github.com/99designs/gqlgen/graphql\"\n"
+	gqlexecImport = "\t\"github.com/ordergraph/ordergraph/graph/gqlexec\"\n"
+)
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: gqlgenpatch <dir of generated files>")
+		os.Exit(2)
+	}
+	if err := patchDir(os.Args[1]); err != nil {
+		fmt.Fprintln(os.Stderr, "gqlgenpatch:", err)
+		os.Exit(1)
+	}
+}
+
+// patchDir applies every rewrite to the .go files in dir.
+func patchDir(dir string) error {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return err
+	}
+	applied := make([]int, len(rewrites))
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		out, err := patch(src, applied)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		if !bytes.Equal(src, out) {
+			if err := os.WriteFile(f, out, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	for i, n := range applied {
+		if n == 0 {
+			return fmt.Errorf("rewrite %q matched nothing in %s: gqlgen's output changed; update internal/gqlgenpatch", rewrites[i].why, dir)
+		}
+	}
+	return nil
+}
+
+// patch applies the rewrites to one file, counting the replacements in applied, and
+// imports gqlexec when the result uses it.
+func patch(src []byte, applied []int) ([]byte, error) {
+	out := src
+	for i, r := range rewrites {
+		n := bytes.Count(out, []byte(r.old))
+		out = bytes.ReplaceAll(out, []byte(r.old), []byte(r.new))
+		applied[i] += n
+	}
+	if bytes.Contains(out, []byte("gqlexec.")) && !bytes.Contains(out, []byte(gqlexecImport)) {
+		if !bytes.Contains(out, []byte(graphqlImport)) {
+			return nil, fmt.Errorf("uses gqlexec but does not import %s", bytes.TrimSpace([]byte(graphqlImport)))
+		}
+		out = bytes.Replace(out, []byte(graphqlImport), []byte(graphqlImport+gqlexecImport), 1)
+	}
+	return format.Source(out)
+}
