@@ -44,7 +44,7 @@ func NewServer(r *Resolver, cfg ServerConfig) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(c))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(15000)
 	if cfg.Introspection {

@@ -82,6 +82,23 @@ func TestHTTPEndpoints(t *testing.T) {
 	r.Body.Close()
 	assert.Equal(t, http.StatusBadRequest, r.StatusCode)
 	assert.Contains(t, string(b), "errors")
+
+	// An operation that does not parse is 422 with application/json, 400 with
+	// application/graphql-response+json, each in the media type asked for.
+	for accept, status := range map[string]int{"application/json": http.StatusUnprocessableEntity,
+		"application/graphql-response+json": http.StatusBadRequest} {
+		req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", strings.NewReader(`{"query": "{ orders("}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", accept)
+		r, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		assert.Equal(t, status, r.StatusCode, accept)
+		assert.Equal(t, accept, r.Header.Get("Content-Type"))
+		assert.Contains(t, string(b), "GRAPHQL_PARSE_FAILED")
+	}
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's concurrent log writes.
