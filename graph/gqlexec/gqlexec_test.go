@@ -98,3 +98,78 @@ func TestObjectWritesEachResponseKeyOnce(t *testing.T) {
 	assert.Equal(t, `{"id":"x","n":2}`, marshal(gqlexec.Object(fields, values)))
 	assert.Equal(t, `{}`, marshal(gqlexec.Object(nil, nil)))
 }
+
+// resolve runs ResolveField for a String field named "f" whose resolver returns v and err.
+func resolve(ctx context.Context, oc *graphql.OperationContext, isResolver, nonNull bool, v any, err error) graphql.Marshaler {
+	field := graphql.CollectedField{Field: &ast.Field{Alias: "f", Name: "f"}}
+	return gqlexec.ResolveField(ctx, oc, field,
+		func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error) {
+			return gqlexec.NewScalarFieldContext("Obj", field, false, isResolver, "String")
+		},
+		func(context.Context) (any, error) { return v, err },
+		nil,
+		func(_ context.Context, _ ast.SelectionSet, s string) graphql.Marshaler {
+			return graphql.MarshalString(s)
+		},
+		true, nonNull)
+}
+
+func TestResolveFieldResults(t *testing.T) {
+	ctx, oc := opContext()
+	assert.Equal(t, `"x"`, marshal(resolve(ctx, oc, false, true, "x", nil)))
+	assert.Equal(t, `"m"`, marshal(resolve(ctx, oc, false, true, graphql.MarshalString("m"), nil)), "a Marshaler passes through")
+	assert.Empty(t, graphql.GetErrors(ctx))
+
+	assert.Equal(t, graphql.Null, resolve(ctx, oc, false, false, nil, nil), "nullable and null: no error")
+	assert.Empty(t, graphql.GetErrors(ctx))
+
+	assert.Equal(t, graphql.Null, resolve(ctx, oc, false, true, nil, nil))
+	assert.Equal(t, graphql.Null, resolve(ctx, oc, true, true, nil, errors.New("denied")))
+	assert.Equal(t, graphql.Null, resolve(ctx, oc, false, true, 42, nil))
+	errs := graphql.GetErrors(ctx)
+	require.Len(t, errs, 3)
+	assert.Contains(t, errs[0].Message, "cannot return null for non-null field Obj.f")
+	assert.Equal(t, "denied", errs[1].Message)
+	assert.Equal(t, ast.Path{ast.PathName("list"), ast.PathName("f")}, errs[1].Path)
+	assert.Contains(t, errs[2].Message, "unexpected type int")
+}
+
+func TestResolveFieldRecoversAPanic(t *testing.T) {
+	ctx, oc := opContext()
+	field := graphql.CollectedField{Field: &ast.Field{Alias: "f", Name: "f"}}
+	got := gqlexec.ResolveField(ctx, oc, field,
+		func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error) {
+			return gqlexec.NewScalarFieldContext("Obj", field, false, false, "String")
+		},
+		func(context.Context) (any, error) { panic("boom") },
+		nil,
+		func(_ context.Context, _ ast.SelectionSet, s string) graphql.Marshaler {
+			return graphql.MarshalString(s)
+		},
+		true, true)
+	assert.Equal(t, graphql.Null, got)
+	require.Len(t, graphql.GetErrors(ctx), 1)
+	assert.Equal(t, "recovered: boom", graphql.GetErrors(ctx)[0].Message)
+}
+
+// Field middleware sees resolver fields only; plain fields are read directly.
+func TestResolveFieldMiddlewareForResolversOnly(t *testing.T) {
+	ctx, oc := opContext()
+	var seen []bool
+	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {
+		seen = append(seen, graphql.GetFieldContext(ctx).IsResolver)
+		return next(ctx)
+	}
+	resolve(ctx, oc, false, true, "plain", nil)
+	resolve(ctx, oc, true, true, "resolved", nil)
+	assert.Equal(t, []bool{true}, seen)
+}
+
+func TestScalarFieldContextHasNoChildren(t *testing.T) {
+	fc, err := gqlexec.NewScalarFieldContext("Obj", graphql.CollectedField{}, true, false, "Decimal")
+	require.NoError(t, err)
+	_, err = fc.Child(context.Background(), graphql.CollectedField{})
+	assert.EqualError(t, err, "field of type Decimal does not have child fields")
+	assert.True(t, fc.IsMethod)
+	assert.False(t, fc.IsResolver)
+}

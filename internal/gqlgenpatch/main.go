@@ -25,6 +25,16 @@ type rewrite struct {
 
 var rewrites = []rewrite{
 	{
+		why: "resolve a field with fewer allocations (plain fields skip the field middleware)",
+		old: "return graphql.ResolveField(",
+		new: "return gqlexec.ResolveField(",
+	},
+	{
+		why: "share a scalar field's Child callback per type instead of a closure per field",
+		old: "graphql.NewScalarFieldContext(",
+		new: "gqlexec.NewScalarFieldContext(",
+	},
+	{
 		why: "resolve resolver fields at once instead of scheduling a goroutine each",
 		old: "out.ResolveConcurrently(ec.OperationContext, &deferred, i,",
 		new: "gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,",
