@@ -41,6 +41,7 @@ type options struct {
 	reload      bool
 	jsonOut     string
 	mdOut       string
+	only        string
 }
 
 func main() {
@@ -51,6 +52,8 @@ func main() {
 	flag.BoolVar(&o.reload, "reload", false, "load the data set again even if a complete one exists")
 	flag.StringVar(&o.jsonOut, "json", "bench-results/results.json", "where to write the raw results")
 	flag.StringVar(&o.mdOut, "md", "docs/benchmarks.md", "where to write the markdown report")
+	flag.StringVar(&o.only, "only", "", "run only the scenarios starting with this word (read or write), "+
+		"for profiling; the report files are then left alone")
 	flag.Parse()
 	log.SetFlags(log.Ltime)
 	if flag.NArg() > 0 || o.duration <= 0 || o.warmup < 0 || o.concurrency < 1 {
@@ -122,6 +125,9 @@ func run(ctx context.Context, o options) error {
 		}},
 	}
 	for _, sc := range scenarios {
+		if !strings.HasPrefix(strings.ToLower(sc.name), strings.ToLower(o.only)) {
+			continue
+		}
 		res, err := measure(ctx, o, sc, srv, ds)
 		if err != nil {
 			return fmt.Errorf("%s: %w", sc.name, err)
@@ -136,6 +142,10 @@ func run(ctx context.Context, o options) error {
 		return fmt.Errorf("server peak RSS: %w", err)
 	}
 	log.Printf("server: peak RSS (VmHWM) %.0f MB; jobs by state: %v", rep.ServerPeakRSSMB, rep.Jobs)
+	if o.only != "" {
+		log.Printf("-only %s: %s and %s left alone", o.only, o.jsonOut, o.mdOut)
+		return nil
+	}
 	return rep.write()
 }
 
