@@ -38,6 +38,9 @@ type ServerConfig struct {
 // is a demo default): POST/GET transports, a bounded query cache, depth and
 // complexity limits, introspection and suggestions only when enabled, error
 // presentation that never leaks internals, and operation metrics.
+//
+// The executor is serial (graph/gqlexec): field interceptors (AroundFields) would see
+// resolver fields only, so there are none; use AroundOperations or AroundResponses.
 func NewServer(r *Resolver, cfg ServerConfig) *handler.Server {
 	c := generated.Config{Resolvers: r, Directives: Directives()}
 	setComplexity(&c.Complexity)
