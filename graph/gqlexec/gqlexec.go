@@ -195,7 +195,7 @@ func ResolveField[T any](
 		return m
 	}
 	var want T
-	oc.Errorf(ctx, `unexpected type %T from middleware/directive chain, should be %T`, res, want)
+	graphql.AddErrorf(ctx, `unexpected type %T from middleware/directive chain, should be %T`, res, want)
 	return graphql.Null
 }
 
