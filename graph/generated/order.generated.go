@@ -834,7 +834,7 @@ func (ec *executionContext) _Order_shippingAddress(ctx context.Context, field gr
 			return ec.fieldContext_Order_shippingAddress(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ShippingAddress, nil
+			return obj.ShippingAddress()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v order.Address) graphql.Marshaler {
@@ -848,7 +848,7 @@ func (ec *executionContext) fieldContext_Order_shippingAddress(_ context.Context
 	fc = &graphql.FieldContext{
 		Object:     "Order",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Address(ctx, field)

@@ -6,6 +6,7 @@ package order
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -40,11 +41,22 @@ type Order struct {
 	CurrencyCode    string
 	SubtotalMinor   int64
 	TotalMinor      int64
-	ShippingAddress Address
-	Note            *string
+	// ShippingAddressJSON is the shipping address as stored (jsonb); ShippingAddress
+	// decodes it. Most reads (lists) never show it, so it is decoded only when asked for.
+	ShippingAddressJSON []byte
+	Note                *string
 	IdempotencyKey  string
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+}
+
+// ShippingAddress decodes the order's shipping address.
+func (o *Order) ShippingAddress() (Address, error) {
+	var a Address
+	if err := json.Unmarshal(o.ShippingAddressJSON, &a); err != nil {
+		return Address{}, fmt.Errorf("decode shipping address of order %s: %w", o.ID, err)
+	}
+	return a, nil
 }
 
 // Address is a shipping address.

@@ -36,19 +36,12 @@ const lineColumns = `order_id, line_no, product_id, sku, name, quantity, unit_pr
 
 func scan(row pgx.Row) (Order, error) {
 	var o Order
-	var addr []byte
 	err := row.Scan(&o.ID, &o.StoreID, &o.Number, &o.Status, &o.CustomerID, &o.CurrencyCode, &o.SubtotalMinor,
-		&o.TotalMinor, &addr, &o.Note, &o.IdempotencyKey, &o.CreatedAt, &o.UpdatedAt)
+		&o.TotalMinor, &o.ShippingAddressJSON, &o.Note, &o.IdempotencyKey, &o.CreatedAt, &o.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return o, apperr.NotFoundf("order not found")
 	}
-	if err != nil {
-		return o, err
-	}
-	if err := json.Unmarshal(addr, &o.ShippingAddress); err != nil {
-		return o, fmt.Errorf("decode shipping address of order %s: %w", o.ID, err)
-	}
-	return o, nil
+	return o, err
 }
 
 func scanRows(rows pgx.Rows) ([]Order, error) {
@@ -111,7 +104,11 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, p *C
 		return Order{}, false, err
 	}
 
-	o := Order{ID: uuid.New(), StoreID: storeID, Status: StatusPending, ShippingAddress: p.ShippingAddress,
+	addr, err := json.Marshal(p.ShippingAddress)
+	if err != nil {
+		return Order{}, false, err
+	}
+	o := Order{ID: uuid.New(), StoreID: storeID, Status: StatusPending, ShippingAddressJSON: addr,
 		Note: p.Note, IdempotencyKey: p.IdempotencyKey, CurrencyCode: products[0].CurrencyCode}
 	lines := make([]Line, len(p.Lines))
 	for i, pr := range products {
@@ -143,10 +140,6 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, p *C
 // serialises a store's intake until commit, so the shorter the stretch from here to
 // COMMIT, the more orders a store takes in parallel.
 func insertNumbered(ctx context.Context, tx pgx.Tx, o *Order, lines []Line, hash []byte) error {
-	addr, err := json.Marshal(o.ShippingAddress)
-	if err != nil {
-		return err
-	}
 	n := len(lines)
 	nos, products, qtys := make([]int32, n), make([]uuid.UUID, n), make([]int32, n)
 	skus, names := make([]string, n), make([]string, n)
@@ -168,7 +161,7 @@ func insertNumbered(ctx context.Context, tx pgx.Tx, o *Order, lines []Line, hash
 			shipping_address, note, idempotency_key, request_hash)
 		SELECT $1, $2, n.last_order_number, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM n
 		RETURNING number, created_at, updated_at`,
-		o.StoreID, o.ID, o.Status, o.CustomerID, o.CurrencyCode, o.SubtotalMinor, o.TotalMinor, addr,
+		o.StoreID, o.ID, o.Status, o.CustomerID, o.CurrencyCode, o.SubtotalMinor, o.TotalMinor, o.ShippingAddressJSON,
 		o.Note, o.IdempotencyKey, hash).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&o.Number, &o.CreatedAt, &o.UpdatedAt)
 	})
