@@ -122,4 +122,10 @@ func TestSerialExecutionShapes(t *testing.T) {
 	assert.Equal(t, map[string]any{"email": "ada@example.com"}, node["customer"])
 	assert.Equal(t, []any{map[string]any{"sku": "S"}}, node["lines"])
 	assert.Equal(t, "PENDING", node["status"])
+
+	// The shipping address is decoded only when selected.
+	r = e.do(t, c, `query { orders(first: 1) { edges { node { shippingAddress { name line1 line2 city postalCode countryCode } } } } }`, nil)
+	require.Empty(t, r.Errors)
+	assert.JSONEq(t, `{"orders":{"edges":[{"node":{"shippingAddress":{"name":null,"line1":"1 Analytical Way","line2":null,
+		"city":"London","postalCode":"N1 9GU","countryCode":"GB"}}}]}}`, string(r.Data))
 }
