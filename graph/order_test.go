@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/db/dbtest"
 )
 
@@ -362,6 +363,37 @@ func TestNoNPlusOne(t *testing.T) {
 		// fulfillment and events: 9 scoped reads of 2 statements (set_config + query).
 		assert.Equal(t, int64(18), big)
 	}
+
+	// Through another list: invoices, each with its order and the order's relations.
+	storeID := bareID(t, c.StoreID)
+	require.NoError(t, db.New(e.pool).Tx(context.Background(), db.StoreScope(storeID), func(tx pgx.Tx) error {
+		_, err := tx.Exec(context.Background(), `INSERT INTO invoices (store_id, order_id, number, status, total_minor, currency_code)
+			SELECT store_id, id, number, 'ISSUED', total_minor, currency_code FROM orders WHERE store_id = $1`, storeID)
+		return err
+	}))
+	iq := `query($n: Int) { invoices(first: $n) { edges { node { number order { number customer { email }
+		lines { quantity product { sku } } payments { status } } } } } }`
+	countInvoices := func(n int) int64 {
+		before := counter.n.Load()
+		var out struct {
+			Invoices struct {
+				Edges []struct {
+					Node struct {
+						Order struct {
+							Lines []struct{ Product struct{ SKU string } }
+						}
+					}
+				}
+			}
+		}
+		e.ok(t, c, &out, iq, map[string]any{"n": n})
+		require.Len(t, out.Invoices.Edges, n)
+		require.NotEmpty(t, out.Invoices.Edges[n-1].Node.Order.Lines[0].Product.SKU)
+		return counter.n.Load() - before
+	}
+	big, small := countInvoices(50), countInvoices(5)
+	t.Logf("statements: invoices(first: 50) %d, invoices(first: 5) %d", big, small)
+	assert.Equal(t, small, big, "statements for 50 invoices vs 5")
 }
 
 // TestCatalogIsolation: store B's credentials never read or change store A's objects.

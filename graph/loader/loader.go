@@ -54,7 +54,12 @@ type Loaders struct {
 func New(s Services, storeID uuid.UUID) *Loaders {
 	l := &Loaders{}
 	l.Order = newLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*order.Order, error) {
-		return pointerMap(s.Orders.GetMany(ctx, storeID, ids))
+		orders, err := s.Orders.GetMany(ctx, storeID, ids)
+		// The orders' relations are the next level's loads (an invoice's order's lines).
+		for _, o := range orders {
+			l.expectOrder(o)
+		}
+		return pointerMap(orders, err)
 	})
 	l.Customer = newLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*customer.Customer, error) {
 		return pointerMap(s.Customers.GetMany(ctx, storeID, ids))
@@ -90,10 +95,14 @@ func New(s Services, storeID uuid.UUID) *Loaders {
 // ExpectOrders announces the orders whose relations the request will load.
 func (l *Loaders) ExpectOrders(orders []order.Order) {
 	for _, o := range orders {
-		l.Customer.Expect(o.CustomerID)
-		for _, r := range []interface{ Expect(...uuid.UUID) }{l.Lines, l.Events, l.Payments, l.Invoice, l.Fulfillment} {
-			r.Expect(o.ID)
-		}
+		l.expectOrder(o)
+	}
+}
+
+func (l *Loaders) expectOrder(o order.Order) {
+	l.Customer.Expect(o.CustomerID)
+	for _, r := range []interface{ Expect(...uuid.UUID) }{l.Lines, l.Events, l.Payments, l.Invoice, l.Fulfillment} {
+		r.Expect(o.ID)
 	}
 }
 
