@@ -33,21 +33,21 @@ const (
 
 // Order is a placed order.
 type Order struct {
-	ID              uuid.UUID
-	StoreID         uuid.UUID
-	Number          int64
-	Status          Status
-	CustomerID      uuid.UUID
-	CurrencyCode    string
-	SubtotalMinor   int64
-	TotalMinor      int64
+	ID            uuid.UUID
+	StoreID       uuid.UUID
+	Number        int64
+	Status        Status
+	CustomerID    uuid.UUID
+	CurrencyCode  string
+	SubtotalMinor int64
+	TotalMinor    int64
 	// ShippingAddressJSON is the shipping address as stored (jsonb); ShippingAddress
 	// decodes it. Most reads (lists) never show it, so it is decoded only when asked for.
 	ShippingAddressJSON []byte
 	Note                *string
-	IdempotencyKey  string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	IdempotencyKey      string
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // ShippingAddress decodes the order's shipping address.
