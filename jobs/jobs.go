@@ -19,6 +19,9 @@ import (
 	"github.com/ordergraph/ordergraph/internal/order"
 )
 
+// fetchCooldown is the least time between two fetches of jobs by one process.
+const fetchCooldown = 10 * time.Millisecond
+
 // Config tunes the working client.
 type Config struct {
 	// MaxWorkers is how many jobs this process works at once.
@@ -47,10 +50,15 @@ func NewWorkerClient(pool *pgxpool.Pool, cfg Config) (*river.Client[pgx.Tx], err
 		cfg.MaxWorkers = 10
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Logger:     cfg.Logger,
-		Workers:    workers,
-		Queues:     map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
-		JobTimeout: time.Minute,
+		Logger:  cfg.Logger,
+		Workers: workers,
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
+		// River fetches at most MaxWorkers jobs per fetch and fetches at most once per
+		// cooldown: at its default (100 ms) 10 workers top out at 100 jobs/s, less
+		// than order intake, so fraud checks fell behind under load. A fetch is one
+		// indexed query, and an idle queue is still polled only once a second.
+		FetchCooldown: fetchCooldown,
+		JobTimeout:    time.Minute,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river worker client: %w", err)
