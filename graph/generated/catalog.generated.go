@@ -61,7 +61,7 @@ func (ec *executionContext) field_Customer_orders_args(ctx context.Context, rawA
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *customer.Customer) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -84,7 +84,7 @@ func (ec *executionContext) fieldContext_Customer_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Customer_email(ctx context.Context, field graphql.CollectedField, obj *customer.Customer) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -107,7 +107,7 @@ func (ec *executionContext) fieldContext_Customer_email(_ context.Context, field
 }
 
 func (ec *executionContext) _Customer_name(ctx context.Context, field graphql.CollectedField, obj *customer.Customer) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -130,7 +130,7 @@ func (ec *executionContext) fieldContext_Customer_name(_ context.Context, field 
 }
 
 func (ec *executionContext) _Customer_createdAt(ctx context.Context, field graphql.CollectedField, obj *customer.Customer) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -197,7 +197,7 @@ func (ec *executionContext) fieldContext_Customer_orders(ctx context.Context, fi
 }
 
 func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -229,7 +229,7 @@ func (ec *executionContext) fieldContext_CustomerConnection_edges(_ context.Cont
 }
 
 func (ec *executionContext) _CustomerConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -284,7 +284,7 @@ func (ec *executionContext) fieldContext_CustomerConnection_totalCount(_ context
 }
 
 func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -307,7 +307,7 @@ func (ec *executionContext) fieldContext_CustomerEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _CustomerEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -339,7 +339,7 @@ func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _Product_id(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -362,7 +362,7 @@ func (ec *executionContext) fieldContext_Product_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Product_sku(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -385,7 +385,7 @@ func (ec *executionContext) fieldContext_Product_sku(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Product_name(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -408,7 +408,7 @@ func (ec *executionContext) fieldContext_Product_name(_ context.Context, field g
 }
 
 func (ec *executionContext) _Product_price(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -440,7 +440,7 @@ func (ec *executionContext) fieldContext_Product_price(_ context.Context, field 
 }
 
 func (ec *executionContext) _Product_stockOnHand(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -463,7 +463,7 @@ func (ec *executionContext) fieldContext_Product_stockOnHand(_ context.Context, 
 }
 
 func (ec *executionContext) _Product_stockReserved(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -486,7 +486,7 @@ func (ec *executionContext) fieldContext_Product_stockReserved(_ context.Context
 }
 
 func (ec *executionContext) _Product_stockAvailable(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -509,7 +509,7 @@ func (ec *executionContext) fieldContext_Product_stockAvailable(_ context.Contex
 }
 
 func (ec *executionContext) _Product_lowStockThreshold(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -532,7 +532,7 @@ func (ec *executionContext) fieldContext_Product_lowStockThreshold(_ context.Con
 }
 
 func (ec *executionContext) _Product_lowStock(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -555,7 +555,7 @@ func (ec *executionContext) fieldContext_Product_lowStock(_ context.Context, fie
 }
 
 func (ec *executionContext) _Product_createdAt(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -578,7 +578,7 @@ func (ec *executionContext) fieldContext_Product_createdAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Product_updatedAt(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -601,7 +601,7 @@ func (ec *executionContext) fieldContext_Product_updatedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _ProductConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProductConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -633,7 +633,7 @@ func (ec *executionContext) fieldContext_ProductConnection_edges(_ context.Conte
 }
 
 func (ec *executionContext) _ProductConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ProductConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -688,7 +688,7 @@ func (ec *executionContext) fieldContext_ProductConnection_totalCount(_ context.
 }
 
 func (ec *executionContext) _ProductEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ProductEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -711,7 +711,7 @@ func (ec *executionContext) fieldContext_ProductEdge_cursor(_ context.Context, f
 }
 
 func (ec *executionContext) _ProductEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ProductEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,

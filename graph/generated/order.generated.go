@@ -55,7 +55,7 @@ type OrderLineResolver interface {
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Address_name(ctx context.Context, field graphql.CollectedField, obj *order.Address) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -78,7 +78,7 @@ func (ec *executionContext) fieldContext_Address_name(_ context.Context, field g
 }
 
 func (ec *executionContext) _Address_line1(ctx context.Context, field graphql.CollectedField, obj *order.Address) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -101,7 +101,7 @@ func (ec *executionContext) fieldContext_Address_line1(_ context.Context, field 
 }
 
 func (ec *executionContext) _Address_line2(ctx context.Context, field graphql.CollectedField, obj *order.Address) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -124,7 +124,7 @@ func (ec *executionContext) fieldContext_Address_line2(_ context.Context, field 
 }
 
 func (ec *executionContext) _Address_city(ctx context.Context, field graphql.CollectedField, obj *order.Address) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -147,7 +147,7 @@ func (ec *executionContext) fieldContext_Address_city(_ context.Context, field g
 }
 
 func (ec *executionContext) _Address_postalCode(ctx context.Context, field graphql.CollectedField, obj *order.Address) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -170,7 +170,7 @@ func (ec *executionContext) fieldContext_Address_postalCode(_ context.Context, f
 }
 
 func (ec *executionContext) _Address_countryCode(ctx context.Context, field graphql.CollectedField, obj *order.Address) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -193,7 +193,7 @@ func (ec *executionContext) fieldContext_Address_countryCode(_ context.Context, 
 }
 
 func (ec *executionContext) _Fulfillment_id(ctx context.Context, field graphql.CollectedField, obj *fulfillment.Fulfillment) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -216,7 +216,7 @@ func (ec *executionContext) fieldContext_Fulfillment_id(_ context.Context, field
 }
 
 func (ec *executionContext) _Fulfillment_status(ctx context.Context, field graphql.CollectedField, obj *fulfillment.Fulfillment) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -239,7 +239,7 @@ func (ec *executionContext) fieldContext_Fulfillment_status(_ context.Context, f
 }
 
 func (ec *executionContext) _Fulfillment_carrier(ctx context.Context, field graphql.CollectedField, obj *fulfillment.Fulfillment) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -262,7 +262,7 @@ func (ec *executionContext) fieldContext_Fulfillment_carrier(_ context.Context, 
 }
 
 func (ec *executionContext) _Fulfillment_trackingNumber(ctx context.Context, field graphql.CollectedField, obj *fulfillment.Fulfillment) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -285,7 +285,7 @@ func (ec *executionContext) fieldContext_Fulfillment_trackingNumber(_ context.Co
 }
 
 func (ec *executionContext) _Fulfillment_shippedAt(ctx context.Context, field graphql.CollectedField, obj *fulfillment.Fulfillment) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -308,7 +308,7 @@ func (ec *executionContext) fieldContext_Fulfillment_shippedAt(_ context.Context
 }
 
 func (ec *executionContext) _Fulfillment_deliveredAt(ctx context.Context, field graphql.CollectedField, obj *fulfillment.Fulfillment) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -331,7 +331,7 @@ func (ec *executionContext) fieldContext_Fulfillment_deliveredAt(_ context.Conte
 }
 
 func (ec *executionContext) _Invoice_id(ctx context.Context, field graphql.CollectedField, obj *invoice.Invoice) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -354,7 +354,7 @@ func (ec *executionContext) fieldContext_Invoice_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Invoice_number(ctx context.Context, field graphql.CollectedField, obj *invoice.Invoice) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -377,7 +377,7 @@ func (ec *executionContext) fieldContext_Invoice_number(_ context.Context, field
 }
 
 func (ec *executionContext) _Invoice_status(ctx context.Context, field graphql.CollectedField, obj *invoice.Invoice) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -400,7 +400,7 @@ func (ec *executionContext) fieldContext_Invoice_status(_ context.Context, field
 }
 
 func (ec *executionContext) _Invoice_total(ctx context.Context, field graphql.CollectedField, obj *invoice.Invoice) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -464,7 +464,7 @@ func (ec *executionContext) fieldContext_Invoice_order(_ context.Context, field 
 }
 
 func (ec *executionContext) _Invoice_issuedAt(ctx context.Context, field graphql.CollectedField, obj *invoice.Invoice) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -487,7 +487,7 @@ func (ec *executionContext) fieldContext_Invoice_issuedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _InvoiceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -519,7 +519,7 @@ func (ec *executionContext) fieldContext_InvoiceConnection_edges(_ context.Conte
 }
 
 func (ec *executionContext) _InvoiceConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -574,7 +574,7 @@ func (ec *executionContext) fieldContext_InvoiceConnection_totalCount(_ context.
 }
 
 func (ec *executionContext) _InvoiceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -597,7 +597,7 @@ func (ec *executionContext) fieldContext_InvoiceEdge_cursor(_ context.Context, f
 }
 
 func (ec *executionContext) _InvoiceEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -629,7 +629,7 @@ func (ec *executionContext) fieldContext_InvoiceEdge_node(_ context.Context, fie
 }
 
 func (ec *executionContext) _Order_id(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -652,7 +652,7 @@ func (ec *executionContext) fieldContext_Order_id(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Order_number(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -675,7 +675,7 @@ func (ec *executionContext) fieldContext_Order_number(_ context.Context, field g
 }
 
 func (ec *executionContext) _Order_status(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -762,7 +762,7 @@ func (ec *executionContext) fieldContext_Order_lines(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Order_subtotal(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -794,7 +794,7 @@ func (ec *executionContext) fieldContext_Order_subtotal(_ context.Context, field
 }
 
 func (ec *executionContext) _Order_total(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -826,7 +826,7 @@ func (ec *executionContext) fieldContext_Order_total(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Order_shippingAddress(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -858,7 +858,7 @@ func (ec *executionContext) fieldContext_Order_shippingAddress(_ context.Context
 }
 
 func (ec *executionContext) _Order_note(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -881,7 +881,7 @@ func (ec *executionContext) fieldContext_Order_note(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Order_idempotencyKey(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1032,7 +1032,7 @@ func (ec *executionContext) fieldContext_Order_events(_ context.Context, field g
 }
 
 func (ec *executionContext) _Order_createdAt(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1055,7 +1055,7 @@ func (ec *executionContext) fieldContext_Order_createdAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Order_updatedAt(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1078,7 +1078,7 @@ func (ec *executionContext) fieldContext_Order_updatedAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1110,7 +1110,7 @@ func (ec *executionContext) fieldContext_OrderConnection_edges(_ context.Context
 }
 
 func (ec *executionContext) _OrderConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1165,7 +1165,7 @@ func (ec *executionContext) fieldContext_OrderConnection_totalCount(_ context.Co
 }
 
 func (ec *executionContext) _OrderEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OrderEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1188,7 +1188,7 @@ func (ec *executionContext) fieldContext_OrderEdge_cursor(_ context.Context, fie
 }
 
 func (ec *executionContext) _OrderEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.OrderEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1220,7 +1220,7 @@ func (ec *executionContext) fieldContext_OrderEdge_node(_ context.Context, field
 }
 
 func (ec *executionContext) _OrderEvent_type(ctx context.Context, field graphql.CollectedField, obj *order.Event) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1243,7 +1243,7 @@ func (ec *executionContext) fieldContext_OrderEvent_type(_ context.Context, fiel
 }
 
 func (ec *executionContext) _OrderEvent_message(ctx context.Context, field graphql.CollectedField, obj *order.Event) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1266,7 +1266,7 @@ func (ec *executionContext) fieldContext_OrderEvent_message(_ context.Context, f
 }
 
 func (ec *executionContext) _OrderEvent_data(ctx context.Context, field graphql.CollectedField, obj *order.Event) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1289,7 +1289,7 @@ func (ec *executionContext) fieldContext_OrderEvent_data(_ context.Context, fiel
 }
 
 func (ec *executionContext) _OrderEvent_createdAt(ctx context.Context, field graphql.CollectedField, obj *order.Event) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1312,7 +1312,7 @@ func (ec *executionContext) fieldContext_OrderEvent_createdAt(_ context.Context,
 }
 
 func (ec *executionContext) _OrderLine_lineNumber(ctx context.Context, field graphql.CollectedField, obj *order.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1367,7 +1367,7 @@ func (ec *executionContext) fieldContext_OrderLine_product(_ context.Context, fi
 }
 
 func (ec *executionContext) _OrderLine_sku(ctx context.Context, field graphql.CollectedField, obj *order.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1390,7 +1390,7 @@ func (ec *executionContext) fieldContext_OrderLine_sku(_ context.Context, field 
 }
 
 func (ec *executionContext) _OrderLine_name(ctx context.Context, field graphql.CollectedField, obj *order.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1413,7 +1413,7 @@ func (ec *executionContext) fieldContext_OrderLine_name(_ context.Context, field
 }
 
 func (ec *executionContext) _OrderLine_quantity(ctx context.Context, field graphql.CollectedField, obj *order.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1436,7 +1436,7 @@ func (ec *executionContext) fieldContext_OrderLine_quantity(_ context.Context, f
 }
 
 func (ec *executionContext) _OrderLine_unitPrice(ctx context.Context, field graphql.CollectedField, obj *order.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1468,7 +1468,7 @@ func (ec *executionContext) fieldContext_OrderLine_unitPrice(_ context.Context, 
 }
 
 func (ec *executionContext) _OrderLine_total(ctx context.Context, field graphql.CollectedField, obj *order.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1500,7 +1500,7 @@ func (ec *executionContext) fieldContext_OrderLine_total(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Payment_id(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1523,7 +1523,7 @@ func (ec *executionContext) fieldContext_Payment_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Payment_status(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1546,7 +1546,7 @@ func (ec *executionContext) fieldContext_Payment_status(_ context.Context, field
 }
 
 func (ec *executionContext) _Payment_amount(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1578,7 +1578,7 @@ func (ec *executionContext) fieldContext_Payment_amount(_ context.Context, field
 }
 
 func (ec *executionContext) _Payment_attempts(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1601,7 +1601,7 @@ func (ec *executionContext) fieldContext_Payment_attempts(_ context.Context, fie
 }
 
 func (ec *executionContext) _Payment_lastError(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1624,7 +1624,7 @@ func (ec *executionContext) fieldContext_Payment_lastError(_ context.Context, fi
 }
 
 func (ec *executionContext) _Payment_createdAt(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1647,7 +1647,7 @@ func (ec *executionContext) fieldContext_Payment_createdAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Payment_updatedAt(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,

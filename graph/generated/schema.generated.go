@@ -510,7 +510,7 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -533,7 +533,7 @@ func (ec *executionContext) fieldContext_ApiKey_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _ApiKey_name(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -556,7 +556,7 @@ func (ec *executionContext) fieldContext_ApiKey_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) _ApiKey_role(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -579,7 +579,7 @@ func (ec *executionContext) fieldContext_ApiKey_role(_ context.Context, field gr
 }
 
 func (ec *executionContext) _ApiKey_prefix(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -602,7 +602,7 @@ func (ec *executionContext) fieldContext_ApiKey_prefix(_ context.Context, field 
 }
 
 func (ec *executionContext) _ApiKey_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -625,7 +625,7 @@ func (ec *executionContext) fieldContext_ApiKey_createdAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _ApiKey_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -648,7 +648,7 @@ func (ec *executionContext) fieldContext_ApiKey_lastUsedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _ApiKey_revokedAt(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -671,7 +671,7 @@ func (ec *executionContext) fieldContext_ApiKey_revokedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _AuthPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -694,7 +694,7 @@ func (ec *executionContext) fieldContext_AuthPayload_token(_ context.Context, fi
 }
 
 func (ec *executionContext) _AuthPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -717,7 +717,7 @@ func (ec *executionContext) fieldContext_AuthPayload_expiresAt(_ context.Context
 }
 
 func (ec *executionContext) _AuthPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -749,7 +749,7 @@ func (ec *executionContext) fieldContext_AuthPayload_user(_ context.Context, fie
 }
 
 func (ec *executionContext) _CreateApiKeyPayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPIKeyPayload) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -781,7 +781,7 @@ func (ec *executionContext) fieldContext_CreateApiKeyPayload_apiKey(_ context.Co
 }
 
 func (ec *executionContext) _CreateApiKeyPayload_secret(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPIKeyPayload) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -804,7 +804,7 @@ func (ec *executionContext) fieldContext_CreateApiKeyPayload_secret(_ context.Co
 }
 
 func (ec *executionContext) _Membership_store(ctx context.Context, field graphql.CollectedField, obj *store.Membership) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -868,7 +868,7 @@ func (ec *executionContext) fieldContext_Membership_user(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Membership_role(ctx context.Context, field graphql.CollectedField, obj *store.Membership) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -891,7 +891,7 @@ func (ec *executionContext) fieldContext_Membership_role(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Membership_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Membership) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -914,7 +914,7 @@ func (ec *executionContext) fieldContext_Membership_createdAt(_ context.Context,
 }
 
 func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -937,7 +937,7 @@ func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field g
 }
 
 func (ec *executionContext) _Money_currencyCode(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1539,7 +1539,7 @@ func (ec *executionContext) fieldContext_Mutation_createOrder(ctx context.Contex
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1562,7 +1562,7 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2226,7 +2226,7 @@ func (ec *executionContext) fieldContext_Query_invoices(ctx context.Context, fie
 }
 
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2270,7 +2270,7 @@ func (ec *executionContext) fieldContext_Query___type(ctx context.Context, field
 }
 
 func (ec *executionContext) _Query___schema(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2302,7 +2302,7 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _Store_id(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2325,7 +2325,7 @@ func (ec *executionContext) fieldContext_Store_id(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Store_slug(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2348,7 +2348,7 @@ func (ec *executionContext) fieldContext_Store_slug(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Store_name(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2371,7 +2371,7 @@ func (ec *executionContext) fieldContext_Store_name(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Store_currencyCode(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2394,7 +2394,7 @@ func (ec *executionContext) fieldContext_Store_currencyCode(_ context.Context, f
 }
 
 func (ec *executionContext) _Store_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2417,7 +2417,7 @@ func (ec *executionContext) fieldContext_Store_createdAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2440,7 +2440,7 @@ func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _User_email(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2463,7 +2463,7 @@ func (ec *executionContext) fieldContext_User_email(_ context.Context, field gra
 }
 
 func (ec *executionContext) _User_name(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2486,7 +2486,7 @@ func (ec *executionContext) fieldContext_User_name(_ context.Context, field grap
 }
 
 func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2541,7 +2541,7 @@ func (ec *executionContext) fieldContext_User_memberships(_ context.Context, fie
 }
 
 func (ec *executionContext) _UserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.UserConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2573,7 +2573,7 @@ func (ec *executionContext) fieldContext_UserConnection_edges(_ context.Context,
 }
 
 func (ec *executionContext) _UserConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.UserConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2605,7 +2605,7 @@ func (ec *executionContext) fieldContext_UserConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.UserEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2628,7 +2628,7 @@ func (ec *executionContext) fieldContext_UserEdge_cursor(_ context.Context, fiel
 }
 
 func (ec *executionContext) _UserEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.UserEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2660,7 +2660,7 @@ func (ec *executionContext) fieldContext_UserEdge_node(_ context.Context, field 
 }
 
 func (ec *executionContext) _UserEdge_role(ctx context.Context, field graphql.CollectedField, obj *model.UserEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,

@@ -170,33 +170,7 @@ func ResolveField[T any](
 	} else {
 		res, err = fieldResolver(ctx)
 	}
-	if err != nil {
-		oc.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
-		if fc.NonNull && !nonNull {
-			return graphql.RequiredNull
-		}
-		return graphql.Null
-	}
-	if res == nil {
-		if nonNull || fc.NonNull {
-			graphql.AddInvalidNullError(ctx, "")
-		}
-		if fc.NonNull && !nonNull {
-			return graphql.RequiredNull
-		}
-		return graphql.Null
-	}
-	if v, ok := res.(T); ok {
-		fc.Result = res
-		return marshal(ctx, field.Selections, v)
-	}
-	if m, ok := res.(graphql.Marshaler); ok {
-		fc.Result = res
-		return m
-	}
-	var want T
-	graphql.AddErrorf(ctx, `unexpected type %T from middleware/directive chain, should be %T`, res, want)
-	return graphql.Null
+	return finishField(ctx, oc, fc, field, res, err, marshal, nonNull)
 }
 
 // resolveThroughMiddleware runs a resolver field through its directives and the
@@ -239,4 +213,129 @@ func noChildFields(typeName string) childFunc {
 		return nil, err
 	}))
 	return f.(childFunc)
+}
+
+// ResolvePlainField resolves a field that is neither a resolver nor carries
+// directives (a struct field or a getter): the rewrite routes such fields here (see
+// internal/gqlgenpatch), and the arguments are ResolveField's. Its resolver and
+// marshaler are only called, never kept, so the closures the generated code passes
+// stay on the stack. A field of a basic Go type (string, integers, floats, bool) —
+// most leaves of a response — resolves without a field context or a derived context at
+// all unless it fails: its resolver reads a value, and marshalling a basic value
+// cannot fail. On a failure the field context is built then, so errors carry the
+// field's path as usual.
+func ResolvePlainField[T any](
+	ctx context.Context,
+	oc *graphql.OperationContext,
+	field graphql.CollectedField,
+	initializeFieldContext func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error),
+	fieldResolver func(ctx context.Context) (any, error),
+	middlewareChain func(ctx context.Context, next graphql.Resolver) graphql.Resolver,
+	marshal func(ctx context.Context, sel ast.SelectionSet, v T) graphql.Marshaler,
+	recoverFromPanic bool,
+	nonNull bool,
+) graphql.Marshaler {
+	if middlewareChain != nil {
+		panic("gqlexec.ResolvePlainField called for a field with directives: internal/gqlgenpatch misclassified it")
+	}
+	if isBasic[T]() {
+		if m, ok := resolveBasicLeaf(ctx, field, fieldResolver, marshal); ok {
+			return m
+		}
+		// Failed, null or panicked: again, with a field context, to report it.
+	}
+	return resolvePlain(ctx, oc, field, initializeFieldContext, fieldResolver, marshal, recoverFromPanic, nonNull)
+}
+
+// isBasic says whether T is a basic Go type, whose gqlgen marshalers never fail.
+func isBasic[T any]() bool {
+	switch any(*new(T)).(type) {
+	case string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		return true
+	}
+	return false
+}
+
+// resolveBasicLeaf resolves a basic leaf in the parent's context. ok is false when
+// the value is not there (an error, nil, another type or a panic): the caller then
+// resolves it again the ordinary way, which reports the problem on the field's path.
+func resolveBasicLeaf[T any](ctx context.Context, field graphql.CollectedField,
+	fieldResolver func(ctx context.Context) (any, error),
+	marshal func(ctx context.Context, sel ast.SelectionSet, v T) graphql.Marshaler) (m graphql.Marshaler, ok bool) {
+	defer func() {
+		if recover() != nil {
+			m, ok = nil, false
+		}
+	}()
+	res, err := fieldResolver(ctx)
+	if err != nil || res == nil {
+		return nil, false
+	}
+	v, ok := res.(T)
+	if !ok {
+		return nil, false
+	}
+	return marshal(ctx, field.Selections, v), true
+}
+
+// resolvePlain is ResolveField's path for a plain field.
+func resolvePlain[T any](
+	ctx context.Context,
+	oc *graphql.OperationContext,
+	field graphql.CollectedField,
+	initializeFieldContext func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error),
+	fieldResolver func(ctx context.Context) (any, error),
+	marshal func(ctx context.Context, sel ast.SelectionSet, v T) graphql.Marshaler,
+	recoverFromPanic bool,
+	nonNull bool,
+) (ret graphql.Marshaler) {
+	fc, err := initializeFieldContext(ctx, field)
+	if err != nil {
+		return graphql.Null
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if recoverFromPanic {
+		defer func() {
+			if r := recover(); r != nil {
+				oc.Error(ctx, oc.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+	}
+	res, err := fieldResolver(ctx)
+	return finishField(ctx, oc, fc, field, res, err, marshal, nonNull)
+}
+
+// finishField turns a field's resolved value into its marshaler, reporting an error,
+// a null in a non-null field, or a value of the wrong type, as gqlgen does.
+func finishField[T any](ctx context.Context, oc *graphql.OperationContext, fc *graphql.FieldContext,
+	field graphql.CollectedField, res any, err error,
+	marshal func(ctx context.Context, sel ast.SelectionSet, v T) graphql.Marshaler, nonNull bool) graphql.Marshaler {
+	if err != nil {
+		oc.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		if fc.NonNull && !nonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	if res == nil {
+		if nonNull || fc.NonNull {
+			graphql.AddInvalidNullError(ctx, "")
+		}
+		if fc.NonNull && !nonNull {
+			return graphql.RequiredNull
+		}
+		return graphql.Null
+	}
+	if v, ok := res.(T); ok {
+		fc.Result = res
+		return marshal(ctx, field.Selections, v)
+	}
+	if m, ok := res.(graphql.Marshaler); ok {
+		fc.Result = res
+		return m
+	}
+	var want T
+	graphql.AddErrorf(ctx, `unexpected type %T from middleware/directive chain, should be %T`, res, want)
+	return graphql.Null
 }

@@ -173,3 +173,55 @@ func TestScalarFieldContextHasNoChildren(t *testing.T) {
 	assert.True(t, fc.IsMethod)
 	assert.False(t, fc.IsResolver)
 }
+
+// resolvePlain runs ResolvePlainField for a field "f" of Go type T whose resolver
+// returns v and err.
+func resolvePlain[T any](ctx context.Context, oc *graphql.OperationContext, v any, err error, m func(T) graphql.Marshaler) graphql.Marshaler {
+	field := graphql.CollectedField{Field: &ast.Field{Alias: "f", Name: "f"}}
+	return gqlexec.ResolvePlainField(ctx, oc, field,
+		func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error) {
+			return gqlexec.NewScalarFieldContext("Obj", field, false, false, "String")
+		},
+		func(context.Context) (any, error) { return v, err },
+		nil,
+		func(_ context.Context, _ ast.SelectionSet, v T) graphql.Marshaler { return m(v) },
+		true, true)
+}
+
+func TestResolvePlainField(t *testing.T) {
+	ctx, oc := opContext()
+	str := func(s string) graphql.Marshaler { return graphql.MarshalString(s) }
+	assert.Equal(t, `"x"`, marshal(resolvePlain(ctx, oc, "x", nil, str)))
+	assert.Equal(t, `7`, marshal(resolvePlain(ctx, oc, int64(7), nil, graphql.MarshalInt64)))
+	type named struct{ S string } // not a basic type: the ordinary path
+	assert.Equal(t, `"n"`, marshal(resolvePlain(ctx, oc, named{"n"}, nil, func(n named) graphql.Marshaler { return graphql.MarshalString(n.S) })))
+	assert.Empty(t, graphql.GetErrors(ctx))
+
+	// Failures are reported on the field's own path, also for basic types.
+	for name, c := range map[string]struct {
+		v    any
+		err  error
+		m    func(string) graphql.Marshaler
+		want string
+	}{
+		"error":          {nil, errors.New("nope"), str, "nope"},
+		"null":           {nil, nil, str, "cannot return null"},
+		"panic on nil":   {nil, nil, func(string) graphql.Marshaler { panic("boom") }, "cannot return null"},
+		"panic on value": {"y", nil, func(string) graphql.Marshaler { panic("boom") }, "recovered: boom"},
+	} {
+		ctx, oc := opContext()
+		assert.Equal(t, graphql.Null, resolvePlain(ctx, oc, c.v, c.err, c.m), name)
+		errs := graphql.GetErrors(ctx)
+		require.Len(t, errs, 1, name)
+		assert.Contains(t, errs[0].Message, c.want, name)
+		assert.Equal(t, ast.Path{ast.PathName("list"), ast.PathName("f")}, errs[0].Path, name)
+	}
+
+	field := graphql.CollectedField{Field: &ast.Field{Alias: "f"}}
+	withDirective := func() {
+		gqlexec.ResolvePlainField(ctx, oc, field, nil, nil,
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver { return next },
+			func(context.Context, ast.SelectionSet, string) graphql.Marshaler { return nil }, true, true)
+	}
+	assert.Panics(t, withDirective, "a field with directives is not plain")
+}

@@ -25,7 +25,7 @@ type rewrite struct {
 
 var rewrites = []rewrite{
 	{
-		why: "resolve a field with fewer allocations (plain fields skip the field middleware)",
+		why: "resolve a field with fewer allocations (plain fields: see routePlainFields)",
 		old: "return graphql.ResolveField(",
 		new: "return gqlexec.ResolveField(",
 	},
@@ -57,6 +57,33 @@ var rewrites = []rewrite{
 }
 
 const (
+	resolveField      = "return gqlexec.ResolveField("
+	resolvePlainField = "return gqlexec.ResolvePlainField("
+)
+
+// routePlainFields routes the fields that are neither resolvers nor carry directives
+// to gqlexec.ResolvePlainField: a generated field function that calls no resolver
+// (ec.Resolvers) and applies no directive reads a struct field or a getter. It
+// returns how many it routed.
+func routePlainFields(src []byte) (out []byte, n int) {
+	funcs := bytes.Split(src, []byte("\nfunc "))
+	for i, f := range funcs {
+		if bytes.Contains(f, []byte(resolveField)) && isPlainField(f) {
+			funcs[i] = bytes.Replace(f, []byte(resolveField), []byte(resolvePlainField), 1)
+			n++
+		}
+	}
+	return bytes.Join(funcs, []byte("\nfunc ")), n
+}
+
+// isPlainField says whether a generated field function's resolver only reads the
+// object: no resolver call, no directive middleware (its middleware argument is nil).
+func isPlainField(f []byte) bool {
+	return !bytes.Contains(f, []byte("ec.Resolvers.")) && !bytes.Contains(f, []byte("ec.Directives.")) &&
+		bytes.Contains(f, []byte("\t\tnil,\n\t\tfunc(ctx context.Context, selections ast.SelectionSet"))
+}
+
+const (
 	graphqlImport = "\t\"github.com/99designs/gqlgen/graphql\"\n"
 	gqlexecImport = "\t\"github.com/ordergraph/ordergraph/graph/gqlexec\"\n"
 )
@@ -79,12 +106,14 @@ func patchDir(dir string) error {
 		return err
 	}
 	applied := make([]int, len(rewrites))
+	plainFields := 0
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
 			return err
 		}
-		out, err := patch(src, applied)
+		out, plain, err := patch(src, applied)
+		plainFields += plain
 		if err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
@@ -94,6 +123,9 @@ func patchDir(dir string) error {
 			}
 		}
 	}
+	if plainFields == 0 {
+		return fmt.Errorf("no plain field found in %s: gqlgen's output changed; update internal/gqlgenpatch", dir)
+	}
 	for i, n := range applied {
 		if n == 0 {
 			return fmt.Errorf("rewrite %q matched nothing in %s: gqlgen's output changed; update internal/gqlgenpatch", rewrites[i].why, dir)
@@ -102,20 +134,22 @@ func patchDir(dir string) error {
 	return nil
 }
 
-// patch applies the rewrites to one file, counting the replacements in applied, and
-// imports gqlexec when the result uses it.
-func patch(src []byte, applied []int) ([]byte, error) {
+// patch applies the rewrites to one file, counting the replacements in applied, routes
+// its plain fields (returning how many), and imports gqlexec when the result uses it.
+func patch(src []byte, applied []int) ([]byte, int, error) {
 	out := src
 	for i, r := range rewrites {
 		n := bytes.Count(out, []byte(r.old))
 		out = bytes.ReplaceAll(out, []byte(r.old), []byte(r.new))
 		applied[i] += n
 	}
+	out, plain := routePlainFields(out)
 	if bytes.Contains(out, []byte("gqlexec.")) && !bytes.Contains(out, []byte(gqlexecImport)) {
 		if !bytes.Contains(out, []byte(graphqlImport)) {
-			return nil, fmt.Errorf("uses gqlexec but does not import %s", bytes.TrimSpace([]byte(graphqlImport)))
+			return nil, 0, fmt.Errorf("uses gqlexec but does not import %s", bytes.TrimSpace([]byte(graphqlImport)))
 		}
 		out = bytes.Replace(out, []byte(graphqlImport), []byte(graphqlImport+gqlexecImport), 1)
 	}
-	return format.Source(out)
+	out, err := format.Source(out)
+	return out, plain, err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -40,18 +41,49 @@ func TestPatchFailsWhenARewriteMatchesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := patchDir(dir)
-	if err == nil || !strings.Contains(err.Error(), "matched nothing") {
-		t.Fatalf("want an error naming the rewrite that matched nothing, got %v", err)
+	if err == nil || !strings.Contains(err.Error(), "gqlgen's output changed") {
+		t.Fatalf("want an error saying the generated code is not what the rewrites expect, got %v", err)
 	}
 }
 
 func TestPatchImportsGqlexec(t *testing.T) {
 	src := []byte("package generated\n\nimport (\n" + graphqlImport + ")\n\nvar _ = graphql.MarshalSliceConcurrently(nil, 0, 0, false, nil)\n")
-	out, err := patch(src, make([]int, len(rewrites)))
+	out, _, err := patch(src, make([]int, len(rewrites)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Contains(out, []byte(gqlexecImport)) || !bytes.Contains(out, []byte("gqlexec.MarshalSlice")) {
 		t.Fatalf("not rewritten and imported:\n%s", out)
+	}
+}
+
+// Every field routed to ResolvePlainField is one gqlgen itself marks as no resolver.
+func TestPlainFieldsAreNoResolvers(t *testing.T) {
+	files, _ := filepath.Glob("../../graph/generated/*.go")
+	var all []byte
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, src...)
+	}
+	plain := regexp.MustCompile(`func \(ec \*executionContext\) (_\w+)\(ctx[^\n]*\n\treturn gqlexec\.ResolvePlainField\(`)
+	matches := plain.FindAllSubmatch(all, -1)
+	if len(matches) < 50 {
+		t.Fatalf("only %d plain fields found", len(matches))
+	}
+	for _, m := range matches {
+		name := string(m[1]) // _Order_number → fieldContext_Order_number
+		fcFunc := regexp.MustCompile(`func \(ec \*executionContext\) fieldContext` + regexp.QuoteMeta(name) + `\([^\n]*\n((?:[^\n]*\n)*?)}\n`)
+		body := fcFunc.FindSubmatch(all)
+		if body == nil {
+			t.Errorf("%s: no field context function", name)
+			continue
+		}
+		b := string(body[1])
+		if strings.Contains(b, "IsResolver: true") || regexp.MustCompile(`NewScalarFieldContext\([^,]+, field, \w+, true,`).MatchString(b) {
+			t.Errorf("%s is a resolver but was routed to ResolvePlainField", name)
+		}
 	}
 }
