@@ -101,9 +101,11 @@ func (l *Loaders) ExpectOrders(orders []order.Order) {
 
 func (l *Loaders) expectOrder(o order.Order) {
 	l.Customer.Expect(o.CustomerID)
-	for _, r := range []interface{ Expect(...uuid.UUID) }{l.Lines, l.Events, l.Payments, l.Invoice, l.Fulfillment} {
-		r.Expect(o.ID)
-	}
+	l.Lines.Expect(o.ID)
+	l.Events.Expect(o.ID)
+	l.Payments.Expect(o.ID)
+	l.Invoice.Expect(o.ID)
+	l.Fulfillment.Expect(o.ID)
 }
 
 func pointerMap[V any](m map[uuid.UUID]V, err error) (map[uuid.UUID]*V, error) {

@@ -4,6 +4,7 @@
 package gid
 
 import (
+	"encoding/hex"
 	"strings"
 
 	"github.com/google/uuid"
@@ -14,7 +15,26 @@ import (
 const prefix = "gid://ordergraph/"
 
 // Encode returns the global id of object id of type typ.
-func Encode(typ string, id uuid.UUID) string { return prefix + typ + "/" + id.String() }
+func Encode(typ string, id uuid.UUID) string {
+	// One allocation: an id is written for every object of every response.
+	var b strings.Builder
+	b.Grow(len(prefix) + len(typ) + 1 + 36)
+	b.WriteString(prefix)
+	b.WriteString(typ)
+	b.WriteByte('/')
+	var h [36]byte
+	hex.Encode(h[0:8], id[0:4])
+	h[8] = '-'
+	hex.Encode(h[9:13], id[4:6])
+	h[13] = '-'
+	hex.Encode(h[14:18], id[6:8])
+	h[18] = '-'
+	hex.Encode(h[19:23], id[8:10])
+	h[23] = '-'
+	hex.Encode(h[24:], id[10:])
+	b.Write(h[:])
+	return b.String()
+}
 
 // Parse splits a global id into its type and uuid.
 func Parse(s string) (typ string, id uuid.UUID, ok bool) {

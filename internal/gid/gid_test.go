@@ -24,3 +24,8 @@ func TestRoundTrip(t *testing.T) {
 		assert.False(t, ok, bad)
 	}
 }
+
+func TestEncodeAllocatesOnce(t *testing.T) {
+	id := uuid.New()
+	assert.Equal(t, 1.0, testing.AllocsPerRun(100, func() { _ = Encode("Product", id) }))
+}
