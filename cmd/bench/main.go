@@ -15,7 +15,7 @@
 //
 // Usage (from the repository root; make bench passes ARGS):
 //
-//	go run ./cmd/bench [-duration 20s] [-warmup 3s] [-concurrency 32] [-reload]
+//	go run ./cmd/bench [-duration 30s] [-rounds 3] [-warmup 3s] [-concurrency 32] [-reload] [-only read|write]
 package main
 
 import (
@@ -42,21 +42,24 @@ type options struct {
 	jsonOut     string
 	mdOut       string
 	only        string
+	rounds      int
 }
 
 func main() {
 	var o options
-	flag.DurationVar(&o.duration, "duration", 20*time.Second, "measured duration of each scenario")
+	flag.DurationVar(&o.duration, "duration", 30*time.Second, "measured duration of each scenario, over all rounds")
 	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured warm-up before each scenario")
 	flag.IntVar(&o.concurrency, "concurrency", 32, "concurrent clients in every scenario")
 	flag.BoolVar(&o.reload, "reload", false, "load the data set again even if a complete one exists")
 	flag.StringVar(&o.jsonOut, "json", "bench-results/results.json", "where to write the raw results")
 	flag.StringVar(&o.mdOut, "md", "docs/benchmarks.md", "where to write the markdown report")
+	flag.IntVar(&o.rounds, "rounds", 3, "interleaved rounds per pair of scenarios (ours, raw, ours, raw, …), "+
+		"so that a slow spell of a shared machine falls on both")
 	flag.StringVar(&o.only, "only", "", "run only the scenarios starting with this word (read or write), "+
 		"for profiling; the report files are then left alone")
 	flag.Parse()
 	log.SetFlags(log.Ltime)
-	if flag.NArg() > 0 || o.duration <= 0 || o.warmup < 0 || o.concurrency < 1 {
+	if flag.NArg() > 0 || o.duration <= 0 || o.warmup < 0 || o.concurrency < 1 || o.rounds < 1 {
 		flag.Usage()
 		os.Exit(2)
 	}
@@ -124,15 +127,30 @@ func run(ctx context.Context, o options) error {
 			return raw.loop(ctx, "WRITE raw SQL", o.concurrency, d, raw.write)
 		}},
 	}
-	for _, sc := range scenarios {
-		if !strings.HasPrefix(strings.ToLower(sc.name), strings.ToLower(o.only)) {
+	// Scenarios come in pairs, ours and raw. Each pair runs in interleaved rounds of
+	// duration/rounds, so that the ratio compares the two under the same conditions.
+	for i := 0; i < len(scenarios); i += 2 {
+		pair := scenarios[i : i+2]
+		if !strings.HasPrefix(strings.ToLower(pair[0].name), strings.ToLower(o.only)) {
 			continue
 		}
-		res, err := measure(ctx, o, sc, srv, ds)
-		if err != nil {
-			return fmt.Errorf("%s: %w", sc.name, err)
+		total := make([]result, len(pair))
+		for round := range o.rounds {
+			for j, sc := range pair {
+				res, err := measure(ctx, o, sc, srv, ds, round == 0)
+				if err != nil {
+					return fmt.Errorf("%s: %w", sc.name, err)
+				}
+				if round == 0 {
+					total[j] = res
+				} else {
+					total[j] = total[j].combine(res)
+				}
+			}
+			log.Printf("%s after round %d of %d: ours/raw %.2f", pair[0].name, round+1, o.rounds,
+				ratio(total[0], total[1]))
 		}
-		rep.Results = append(rep.Results, res)
+		rep.Results = append(rep.Results, total...)
 	}
 
 	if rep.Jobs, err = ds.jobStates(ctx); err != nil {
@@ -152,8 +170,9 @@ func run(ctx context.Context, o options) error {
 // measure runs a scenario's warm-up and then its measured run. Each starts once the
 // server's job workers have caught up, so that no run pays for the jobs of another;
 // how far behind the measured run left them is part of its result.
-func measure(ctx context.Context, o options, sc scenario, srv *server, ds *dataset) (result, error) {
-	if o.warmup > 0 {
+func measure(ctx context.Context, o options, sc scenario, srv *server, ds *dataset, warm bool) (result, error) {
+	d := o.duration / time.Duration(o.rounds)
+	if warm && o.warmup > 0 {
 		log.Printf("%s: warm-up %s", sc.name, o.warmup)
 		warm, err := sc.run(ctx, o.warmup)
 		if err != nil {
@@ -166,9 +185,9 @@ func measure(ctx context.Context, o options, sc scenario, srv *server, ds *datas
 			return result{}, err
 		}
 	}
-	log.Printf("%s: measuring %s at concurrency %d", sc.name, o.duration, o.concurrency)
+	log.Printf("%s: measuring %s at concurrency %d", sc.name, d, o.concurrency)
 	srv.takePeakRSS()
-	res, err := sc.run(ctx, o.duration)
+	res, err := sc.run(ctx, d)
 	if err != nil {
 		return res, err
 	}
@@ -184,6 +203,14 @@ func measure(ctx context.Context, o options, sc scenario, srv *server, ds *datas
 	catchUp, err := ds.waitForJobs(ctx)
 	res.JobCatchUpSeconds = catchUp.Seconds()
 	return res, err
+}
+
+// ratio is ours/raw of two results' throughput (0 without raw requests).
+func ratio(ours, raw result) float64 {
+	if raw.PerSecond == 0 {
+		return 0
+	}
+	return ours.PerSecond / raw.PerSecond
 }
 
 // chdirToModuleRoot makes the module root the working directory, so that the build and

@@ -95,7 +95,7 @@ func (r *report) write() error {
 		ours, _ := r.find(t.Scenario)
 		raw, _ := r.find(t.Raw)
 		if raw.PerSecond > 0 {
-			r.OursOverRaw[t.Scenario] = ours.PerSecond / raw.PerSecond
+			r.OursOverRaw[t.Scenario] = ratio(ours, raw)
 		}
 	}
 	b, err := json.MarshalIndent(r, "", "  ")
@@ -142,8 +142,8 @@ func (r *report) markdown() string {
 	p("| Go | %s |", r.GoVersion)
 	p("| PostgreSQL | %s |", r.PostgreSQL)
 	p("| data set | %s; %s |", r.Dataset.Description, loaded)
-	p("| load | %d concurrent clients per scenario, as fast as answers come back; %s measured after a %s warm-up; loopback |",
-		r.Concurrency, seconds(r.DurationSeconds), seconds(r.WarmupSeconds))
+	p("| load | %d concurrent clients per scenario, as fast as answers come back; %s measured per scenario after a %s warm-up, in %d rounds alternating with its raw counterpart; loopback |",
+		r.Concurrency, seconds(r.DurationSeconds), seconds(r.WarmupSeconds), r.opts.rounds)
 	p("")
 	p("## Results")
 	p("")
@@ -197,9 +197,10 @@ func (r *report) markdown() string {
 	p("the data set into the database `ordergraph_bench` on the first run (later runs reuse and reset it),")
 	p("builds and starts `bin/ordergraph serve` against it, runs the four scenarios and rewrites this file and")
 	p("`bench-results/results.json`. Flags go in `ARGS`, e.g. `make bench ARGS=\"-duration 30s -reload\"`:")
-	p("`-duration` (measured time per scenario, default 20s), `-warmup` (3s), `-concurrency` (32) and")
-	p("`-reload` (load the data set again). Figures vary from run to run on a shared machine; compare runs")
-	p("made on the same one.")
+	p("`-duration` (measured time per scenario, default 30s), `-rounds` (3: ours and raw alternate, so a slow")
+	p("spell of the machine falls on both), `-warmup` (3s), `-concurrency` (32), `-reload` (load the data set")
+	p("again) and `-only read|write`. Figures vary from run to run on a shared machine; compare runs made on")
+	p("the same one.")
 	return b.String()
 }
 

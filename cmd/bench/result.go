@@ -22,6 +22,26 @@ type result struct {
 	// and JobCatchUpSeconds how long the workers then took to work them.
 	JobBacklog        int     `json:"job_backlog_at_end"`
 	JobCatchUpSeconds float64 `json:"job_catch_up_seconds"`
+	// Rounds is how many interleaved rounds the figures sum up (see combine).
+	Rounds int `json:"rounds"`
+
+	rec recorder // the outcomes, for combine
+}
+
+// combine sums up two rounds of one scenario: their requests over their time, and the
+// percentiles of all their latencies.
+func (r result) combine(o result) result {
+	rec := recorder{latencies: append(append([]time.Duration(nil), r.rec.latencies...), o.rec.latencies...),
+		failed: r.rec.failed + o.rec.failed, firstError: r.rec.firstError}
+	if rec.firstError == "" {
+		rec.firstError = o.rec.firstError
+	}
+	out := rec.result(r.Scenario, time.Duration((r.Seconds+o.Seconds)*float64(time.Second)))
+	out.ServerPeakRSSMB = max(r.ServerPeakRSSMB, o.ServerPeakRSSMB)
+	out.JobBacklog = max(r.JobBacklog, o.JobBacklog)
+	out.JobCatchUpSeconds = r.JobCatchUpSeconds + o.JobCatchUpSeconds
+	out.Rounds = r.Rounds + o.Rounds
+	return out
 }
 
 // recorder collects one scenario's outcomes.
@@ -54,7 +74,7 @@ func (r *recorder) merge(o *recorder) {
 // result summarises the outcomes of a scenario that ran for elapsed.
 func (r *recorder) result(name string, elapsed time.Duration) result {
 	res := result{Scenario: name, Requests: len(r.latencies), Failed: r.failed, FirstError: r.firstError,
-		Seconds: elapsed.Seconds()}
+		Seconds: elapsed.Seconds(), Rounds: 1, rec: *r}
 	if len(r.latencies) == 0 {
 		return res
 	}
