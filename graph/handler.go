@@ -39,8 +39,8 @@ type ServerConfig struct {
 // complexity limits, introspection and suggestions only when enabled, error
 // presentation that never leaks internals, and operation metrics.
 //
-// The executor is serial (graph/gqlexec): field interceptors (AroundFields) would see
-// resolver fields only, so there are none; use AroundOperations or AroundResponses.
+// The executor (graph/gqlexec) runs field interceptors (AroundFields) only for fields
+// with directives, so there are none; use AroundOperations or AroundResponses.
 func NewServer(r *Resolver, cfg ServerConfig) *handler.Server {
 	c := generated.Config{Resolvers: r, Directives: Directives()}
 	setComplexity(&c.Complexity)

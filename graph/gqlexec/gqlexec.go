@@ -134,11 +134,13 @@ func (o *object) seen(i int, alias string) bool {
 // ResolveField resolves one field like graphql.ResolveField, with the same arguments,
 // results and errors, and fewer allocations per field:
 //
-//   - plain fields and getters (neither resolvers nor carrying directives) are read
-//     directly, without the operation's field middleware: field interceptors
-//     (handler.Server.AroundFields) see resolver fields only;
+//   - the operation's field middleware runs only for fields with directives (with
+//     their directives): field interceptors (handler.Server.AroundFields) are not
+//     supported — the server registers none;
 //   - the field context keeps the resolver's result as it came, instead of boxing it
 //     again.
+//
+// Fields that are not resolvers go to ResolvePlainField instead (internal/gqlgenpatch).
 func ResolveField[T any](
 	ctx context.Context,
 	oc *graphql.OperationContext,
@@ -165,7 +167,7 @@ func ResolveField[T any](
 	}
 
 	var res any
-	if fc.IsResolver || middlewareChain != nil {
+	if middlewareChain != nil {
 		res, ctx, err = resolveThroughMiddleware(ctx, oc, fieldResolver, middlewareChain)
 	} else {
 		res, err = fieldResolver(ctx)
@@ -173,9 +175,9 @@ func ResolveField[T any](
 	return finishField(ctx, oc, fc, field, res, err, marshal, nonNull)
 }
 
-// resolveThroughMiddleware runs a resolver field through its directives and the
-// operation's field middleware, and returns the context its children resolve in
-// (the one the middleware passed on).
+// resolveThroughMiddleware runs a field through its directives and the operation's
+// field middleware, and returns the context its children resolve in (the one the
+// middleware passed on).
 func resolveThroughMiddleware(ctx context.Context, oc *graphql.OperationContext,
 	fieldResolver func(ctx context.Context) (any, error),
 	middlewareChain func(ctx context.Context, next graphql.Resolver) graphql.Resolver) (any, context.Context, error) {

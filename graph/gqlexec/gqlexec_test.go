@@ -152,17 +152,38 @@ func TestResolveFieldRecoversAPanic(t *testing.T) {
 	assert.Equal(t, "recovered: boom", graphql.GetErrors(ctx)[0].Message)
 }
 
-// Field middleware sees resolver fields only; plain fields are read directly.
-func TestResolveFieldMiddlewareForResolversOnly(t *testing.T) {
+// Field middleware runs for fields with directives only.
+func TestResolveFieldMiddlewareWithDirectivesOnly(t *testing.T) {
 	ctx, oc := opContext()
-	var seen []bool
+	calls := 0
 	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {
-		seen = append(seen, graphql.GetFieldContext(ctx).IsResolver)
+		calls++
 		return next(ctx)
 	}
-	resolve(ctx, oc, false, true, "plain", nil)
 	resolve(ctx, oc, true, true, "resolved", nil)
-	assert.Equal(t, []bool{true}, seen)
+	assert.Equal(t, 0, calls, "a resolver without directives")
+
+	field := graphql.CollectedField{Field: &ast.Field{Alias: "f", Name: "f"}}
+	var directiveSaw string
+	got := gqlexec.ResolveField(ctx, oc, field,
+		func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error) {
+			return gqlexec.NewScalarFieldContext("Obj", field, false, true, "String")
+		},
+		func(context.Context) (any, error) { return "v", nil },
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			return func(ctx context.Context) (any, error) {
+				res, err := next(ctx)
+				directiveSaw, _ = res.(string)
+				return res, err
+			}
+		},
+		func(_ context.Context, _ ast.SelectionSet, s string) graphql.Marshaler {
+			return graphql.MarshalString(s)
+		},
+		true, true)
+	assert.Equal(t, `"v"`, marshal(got))
+	assert.Equal(t, "v", directiveSaw)
+	assert.Equal(t, 1, calls, "a field with a directive")
 }
 
 func TestScalarFieldContextHasNoChildren(t *testing.T) {
