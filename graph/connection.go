@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/ordergraph/ordergraph/graph/loader"
 	"github.com/ordergraph/ordergraph/graph/model"
 	"github.com/ordergraph/ordergraph/internal/order"
@@ -30,11 +32,51 @@ func (r *Resolver) listOrders(ctx context.Context, p order.ListParams, first *in
 	if err != nil {
 		return nil, err
 	}
-	loader.From(ctx).ExpectOrders(os)
+	l := loader.From(ctx)
+	l.ExpectOrders(os)
+	if err := l.PrefetchOrders(ctx, selectedRelations(ctx)); err != nil {
+		return nil, err
+	}
 	conn := &model.OrderConnection{Edges: make([]*model.OrderEdge, len(os)), Params: p}
 	conn.PageInfo = pageInfo(os, more, func(o order.Order) string { return p.Cursor(o).Encode() })
 	for i := range os {
 		conn.Edges[i] = &model.OrderEdge{Cursor: p.Cursor(os[i]).Encode(), Node: &os[i]}
 	}
 	return conn, nil
+}
+
+// selectedRelations are the relations the current orders connection field selects on
+// its orders (edges.node), for PrefetchOrders.
+func selectedRelations(ctx context.Context) loader.Relations {
+	var rel loader.Relations
+	oc, fc := graphql.GetOperationContext(ctx), graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return rel
+	}
+	for _, edges := range graphql.CollectFields(oc, fc.Field.Selections, []string{"OrderConnection"}) {
+		if edges.Name != "edges" {
+			continue
+		}
+		for _, node := range graphql.CollectFields(oc, edges.Selections, []string{"OrderEdge"}) {
+			if node.Name != "node" {
+				continue
+			}
+			for _, f := range graphql.CollectFields(oc, node.Selections, []string{"Order", "Node"}) {
+				switch f.Name {
+				case "customer":
+					rel.Customer = true
+				case "lines":
+					rel.Lines = true
+					for _, lf := range graphql.CollectFields(oc, f.Selections, []string{"OrderLine"}) {
+						rel.Products = rel.Products || lf.Name == "product"
+					}
+				case "payments":
+					rel.Payments = true
+				case "invoice":
+					rel.Invoice = true
+				}
+			}
+		}
+	}
+	return rel
 }

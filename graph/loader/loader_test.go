@@ -46,7 +46,7 @@ func loadAll(t *testing.T, l *Loader[string], ids []uuid.UUID) {
 	wg.Wait()
 }
 
-func keys(n int) []uuid.UUID {
+func newIDs(n int) []uuid.UUID {
 	ids := make([]uuid.UUID, n)
 	for i := range ids {
 		ids[i] = uuid.New()
@@ -57,7 +57,7 @@ func keys(n int) []uuid.UUID {
 func TestAnnouncedKeysAreFetchedOnce(t *testing.T) {
 	t.Parallel()
 	l, calls, batches := counting()
-	ids := keys(50)
+	ids := newIDs(50)
 	l.Expect(ids...)
 	loadAll(t, l, ids)
 	loadAll(t, l, ids[:5]) // answered from memory
@@ -68,7 +68,7 @@ func TestAnnouncedKeysAreFetchedOnce(t *testing.T) {
 func TestUnannouncedKeysAreBatched(t *testing.T) {
 	t.Parallel()
 	l, calls, _ := counting()
-	loadAll(t, l, keys(30))
+	loadAll(t, l, newIDs(30))
 	assert.LessOrEqual(t, calls.Load(), int32(3), "concurrent loads share batches")
 }
 
@@ -76,7 +76,7 @@ func TestFetchErrorReachesEveryLoad(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("boom")
 	l := newLoader(func(context.Context, []uuid.UUID) (map[uuid.UUID]int, error) { return nil, boom })
-	ids := keys(3)
+	ids := newIDs(3)
 	l.Expect(ids...)
 	_, err := l.Load(context.Background(), ids[0])
 	require.ErrorIs(t, err, boom)

@@ -62,13 +62,19 @@ func NewService(d *db.DB) *Service { return &Service{db: d} }
 
 // GetMany returns storeID's customers with the given ids.
 func (s *Service) GetMany(ctx context.Context, storeID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Customer, error) {
-	cs, err := db.Query(ctx, s.db, db.StoreScope(storeID), scanRows,
-		`SELECT `+columns+` FROM customers WHERE store_id = $1 AND id = ANY($2)`, storeID, ids)
-	out := make(map[uuid.UUID]Customer, len(cs))
-	for _, c := range cs {
-		out[c.ID] = c
-	}
+	out := make(map[uuid.UUID]Customer, len(ids))
+	err := s.db.ReadAll(ctx, db.StoreScope(storeID), ManyQuery(storeID, ids, out))
 	return out, err
+}
+
+// ManyQuery is GetMany's query for a db.ReadAll: it puts the customers into out.
+func ManyQuery(storeID uuid.UUID, ids []uuid.UUID, out map[uuid.UUID]Customer) db.Queued {
+	return db.Into(`SELECT `+columns+` FROM customers WHERE store_id = $1 AND id = ANY($2)`,
+		[]any{storeID, ids}, scanRows, func(cs []Customer) {
+			for _, c := range cs {
+				out[c.ID] = c
+			}
+		})
 }
 
 // Get returns customer id of storeID.

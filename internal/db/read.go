@@ -28,6 +28,56 @@ func (d *DB) Read(ctx context.Context, scope Scope, fn func(q Querier) error) er
 	return fn(&scopedReader{conn: conn, scope: scope.args()})
 }
 
+// Queued is one query of a ReadAll: its statement, its arguments, and what to do with
+// its rows (Scan reads them to the end or closes them; pgx.CollectRows does).
+type Queued struct {
+	SQL  string
+	Args []any
+	Scan func(pgx.Rows) error
+}
+
+// Into queues a query whose rows scan scans and put receives.
+func Into[T any](sql string, args []any, scan func(pgx.Rows) ([]T, error), put func([]T)) Queued {
+	return Queued{SQL: sql, Args: args, Scan: func(rows pgx.Rows) error {
+		out, err := scan(rows)
+		if err == nil {
+			put(out)
+		}
+		return err
+	}}
+}
+
+// ReadAll runs independent read-only queries limited to scope in one round trip:
+// pipelined behind one set_config, as one implicit transaction (see Read).
+func (d *DB) ReadAll(ctx context.Context, scope Scope, qs ...Queued) error {
+	conn, err := d.Pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire connection: %w", err)
+	}
+	defer conn.Release()
+	b := &pgx.Batch{}
+	b.Queue(setScopeSQL, scope.args()...)
+	for _, q := range qs {
+		b.Queue(q.SQL, q.Args...)
+	}
+	br := conn.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return fmt.Errorf("set tenant scope: %w", err)
+	}
+	for _, q := range qs {
+		rows, err := br.Query()
+		if err != nil {
+			return err
+		}
+		if err := q.Scan(rows); err != nil {
+			rows.Close()
+			return err
+		}
+	}
+	return br.Close()
+}
+
 // scopedReader is a Querier that prefixes every statement with the scope.
 type scopedReader struct {
 	conn  *pgxpool.Conn

@@ -197,3 +197,30 @@ func TestScopeIsTransactionLocal(t *testing.T) {
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM products`).Scan(&n))
 	assert.Zero(t, n)
 }
+
+// Every query of a ReadAll runs under its scope: unfiltered counts see one store only.
+func TestReadAllIsScoped(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := db.New(dbtest.AppPool(t))
+	a, b := uuid.New(), uuid.New()
+	for _, s := range []uuid.UUID{a, b} {
+		require.NoError(t, d.Tx(ctx, db.StoreScope(s), func(tx pgx.Tx) error { return fixtures(ctx, tx, s) }))
+	}
+	count := func(table string, into *[]uuid.UUID) db.Queued {
+		scan := func(rows pgx.Rows) ([]uuid.UUID, error) { return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID]) }
+		return db.Into(`SELECT DISTINCT store_id FROM `+table, nil, scan, func(ids []uuid.UUID) { *into = ids })
+	}
+	for _, s := range []uuid.UUID{a, b} {
+		var orders, products []uuid.UUID
+		require.NoError(t, d.ReadAll(ctx, db.StoreScope(s), count("orders", &orders), count("products", &products)))
+		assert.Equal(t, []uuid.UUID{s}, orders)
+		assert.Equal(t, []uuid.UUID{s}, products)
+	}
+	// A failing query fails the read, and the connection goes back usable.
+	err := d.ReadAll(ctx, db.StoreScope(a), count("no_such_table", new([]uuid.UUID)))
+	require.Error(t, err)
+	var orders []uuid.UUID
+	require.NoError(t, d.ReadAll(ctx, db.StoreScope(a), count("orders", &orders)))
+	assert.Equal(t, []uuid.UUID{a}, orders)
+}

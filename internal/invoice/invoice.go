@@ -41,12 +41,19 @@ func (s *Service) query(ctx context.Context, storeID uuid.UUID, sql string, args
 
 // ByOrders returns the invoices of the given orders, by order id.
 func (s *Service) ByOrders(ctx context.Context, storeID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID]Invoice, error) {
-	invs, err := s.query(ctx, storeID, `SELECT `+columns+` FROM invoices WHERE store_id = $1 AND order_id = ANY($2)`, storeID, orderIDs)
-	out := make(map[uuid.UUID]Invoice, len(invs))
-	for _, inv := range invs {
-		out[inv.OrderID] = inv
-	}
+	out := make(map[uuid.UUID]Invoice, len(orderIDs))
+	err := s.db.ReadAll(ctx, db.StoreScope(storeID), ByOrdersQuery(storeID, orderIDs, out))
 	return out, err
+}
+
+// ByOrdersQuery is ByOrders' query for a db.ReadAll: it puts the invoices into out.
+func ByOrdersQuery(storeID uuid.UUID, orderIDs []uuid.UUID, out map[uuid.UUID]Invoice) db.Queued {
+	return db.Into(`SELECT `+columns+` FROM invoices WHERE store_id = $1 AND order_id = ANY($2)`,
+		[]any{storeID, orderIDs}, db.StructsByPos[Invoice], func(invs []Invoice) {
+			for _, inv := range invs {
+				out[inv.OrderID] = inv
+			}
+		})
 }
 
 // Get returns invoice id of storeID, or nil.

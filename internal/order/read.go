@@ -39,14 +39,19 @@ func (s *Service) GetMany(ctx context.Context, storeID uuid.UUID, ids []uuid.UUI
 
 // LinesByOrders returns the lines of the given orders, in line order.
 func (s *Service) LinesByOrders(ctx context.Context, storeID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID][]Line, error) {
-	lines, err := db.Query(ctx, s.db, db.StoreScope(storeID), db.StructsByPos[Line],
-		`SELECT `+lineColumns+` FROM order_lines WHERE store_id = $1 AND order_id = ANY($2) ORDER BY order_id, line_no`,
-		storeID, orderIDs)
 	out := make(map[uuid.UUID][]Line, len(orderIDs))
-	for _, l := range lines {
-		out[l.OrderID] = append(out[l.OrderID], l)
-	}
+	err := s.db.ReadAll(ctx, db.StoreScope(storeID), LinesQuery(storeID, orderIDs, out))
 	return out, err
+}
+
+// LinesQuery is LinesByOrders' query for a db.ReadAll: it puts the lines into out.
+func LinesQuery(storeID uuid.UUID, orderIDs []uuid.UUID, out map[uuid.UUID][]Line) db.Queued {
+	return db.Into(`SELECT `+lineColumns+` FROM order_lines WHERE store_id = $1 AND order_id = ANY($2) ORDER BY order_id, line_no`,
+		[]any{storeID, orderIDs}, db.StructsByPos[Line], func(lines []Line) {
+			for _, l := range lines {
+				out[l.OrderID] = append(out[l.OrderID], l)
+			}
+		})
 }
 
 // EventsByOrders returns the timelines of the given orders, oldest first.

@@ -39,13 +39,19 @@ func NewService(d *db.DB) *Service { return &Service{db: d} }
 
 // ByOrders returns the payments of the given orders, oldest first per order.
 func (s *Service) ByOrders(ctx context.Context, storeID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID][]Payment, error) {
-	ps, err := db.Query(ctx, s.db, db.StoreScope(storeID), db.StructsByPos[Payment],
-		`SELECT `+columns+` FROM payments WHERE store_id = $1 AND order_id = ANY($2) ORDER BY created_at, id`, storeID, orderIDs)
 	out := make(map[uuid.UUID][]Payment, len(orderIDs))
-	for _, p := range ps {
-		out[p.OrderID] = append(out[p.OrderID], p)
-	}
+	err := s.db.ReadAll(ctx, db.StoreScope(storeID), ByOrdersQuery(storeID, orderIDs, out))
 	return out, err
+}
+
+// ByOrdersQuery is ByOrders' query for a db.ReadAll: it puts the payments into out.
+func ByOrdersQuery(storeID uuid.UUID, orderIDs []uuid.UUID, out map[uuid.UUID][]Payment) db.Queued {
+	return db.Into(`SELECT `+columns+` FROM payments WHERE store_id = $1 AND order_id = ANY($2) ORDER BY created_at, id`,
+		[]any{storeID, orderIDs}, db.StructsByPos[Payment], func(ps []Payment) {
+			for _, p := range ps {
+				out[p.OrderID] = append(out[p.OrderID], p)
+			}
+		})
 }
 
 // Get returns payment id of storeID, or nil.

@@ -275,13 +275,26 @@ func (s *Service) Get(ctx context.Context, storeID, id uuid.UUID) (Product, erro
 
 // GetMany returns the products of storeID with the given ids (missing ones are absent).
 func (s *Service) GetMany(ctx context.Context, storeID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Product, error) {
-	ps, err := db.Query(ctx, s.db, db.StoreScope(storeID), scanRows,
-		`SELECT `+columns+` FROM products WHERE store_id = $1 AND id = ANY($2)`, storeID, ids)
-	out := make(map[uuid.UUID]Product, len(ps))
-	for _, p := range ps {
-		out[p.ID] = p
-	}
+	out := make(map[uuid.UUID]Product, len(ids))
+	err := s.db.ReadAll(ctx, db.StoreScope(storeID), db.Into(
+		`SELECT `+columns+` FROM products WHERE store_id = $1 AND id = ANY($2)`, []any{storeID, ids}, scanRows, into(out)))
 	return out, err
+}
+
+// OfOrdersQuery is a query for a db.ReadAll that puts the products on the lines of the
+// given orders into out (so they can be read together with the lines).
+func OfOrdersQuery(storeID uuid.UUID, orderIDs []uuid.UUID, out map[uuid.UUID]Product) db.Queued {
+	return db.Into(`SELECT `+columns+` FROM products WHERE store_id = $1 AND id IN (
+			SELECT product_id FROM order_lines WHERE store_id = $1 AND order_id = ANY($2))`,
+		[]any{storeID, orderIDs}, scanRows, into(out))
+}
+
+func into(out map[uuid.UUID]Product) func([]Product) {
+	return func(ps []Product) {
+		for _, p := range ps {
+			out[p.ID] = p
+		}
+	}
 }
 
 // GID is p's global id in the API.
