@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -97,6 +98,9 @@ func TestObjectWritesEachResponseKeyOnce(t *testing.T) {
 	values := []graphql.Marshaler{graphql.MarshalString("x"), graphql.MarshalInt(2), graphql.MarshalString("dup")}
 	assert.Equal(t, `{"id":"x","n":2}`, marshal(gqlexec.Object(fields, values)))
 	assert.Equal(t, `{}`, marshal(gqlexec.Object(nil, nil)))
+	var sb strings.Builder // any io.Writer, not only the executor's bytes.Buffer
+	gqlexec.Object(fields, values).MarshalGQL(&sb)
+	assert.Equal(t, `{"id":"x","n":2}`, sb.String())
 }
 
 // resolve runs ResolveField for a String field named "f" whose resolver returns v and err.
