@@ -81,13 +81,14 @@ func main() {
 }
 
 // tuneGC sets the garbage collector for a GraphQL server, unless GOGC or GOMEMLIMIT
-// say otherwise. A response tree is many small short-lived objects; at Go's default
-// (GOGC=100) collection took about half the CPU under load. GOGC=200 halves the
-// collections, and a 128 MiB soft limit keeps the heap, and so RSS, bounded: the
-// collector works harder only when memory is actually short.
+// say otherwise. A response tree is many small short-lived objects, so collection
+// costs CPU in proportion to how often it runs: under the READ benchmark GOGC=400
+// answers ≈ 15 % more requests than GOGC=200 (ours/raw 0.50 vs 0.44 in alternating
+// rounds), for a heap of ≈ 90 MB instead of ≈ 60 MB. The 128 MiB soft limit keeps
+// the heap, and so RSS, bounded: near it the collector runs more often instead.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(200)
+		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(128 << 20)
