@@ -3,6 +3,7 @@ package graph_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -128,4 +129,34 @@ func TestSerialExecutionShapes(t *testing.T) {
 	require.Empty(t, r.Errors)
 	assert.JSONEq(t, `{"orders":{"edges":[{"node":{"shippingAddress":{"name":null,"line1":"1 Analytical Way","line2":null,
 		"city":"London","postalCode":"N1 9GU","countryCode":"GB"}}}]}}`, string(r.Data))
+}
+
+// Root fields run concurrently and share the request's loaders: two lists of orders
+// and their relations in one operation (run with -race).
+func TestConcurrentRootFieldsShareLoaders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, c := e.owner(t)
+	e.newProduct(t, c, "C", "3.00", 100)
+	for i := range 3 {
+		e.ok(t, c, nil, createOrder, map[string]any{"in": orderInput(fmt.Sprintf("root-%d", i), line("C", 1))})
+	}
+	var out struct {
+		A, B struct {
+			Edges []struct {
+				Node struct {
+					Customer struct{ Email string }
+					Lines    []struct{ Product struct{ SKU string } }
+				}
+			}
+		}
+	}
+	e.ok(t, c, &out, `{ a: orders(first: 3) { edges { node { customer { email } lines { product { sku } } } } }
+		b: orders(first: 2) { edges { node { customer { email } lines { product { sku } } } } } }`, nil)
+	require.Len(t, out.A.Edges, 3)
+	require.Len(t, out.B.Edges, 2)
+	for _, ed := range append(out.A.Edges, out.B.Edges...) {
+		assert.Equal(t, "ada@example.com", ed.Node.Customer.Email)
+		assert.Equal(t, "C", ed.Node.Lines[0].Product.SKU)
+	}
 }
