@@ -19,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/ordergraph/ordergraph/graph/generated"
+	"github.com/ordergraph/ordergraph/graph/gqlexec"
 	"github.com/ordergraph/ordergraph/graph/loader"
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/auth"
@@ -68,7 +69,7 @@ func NewServer(r *Resolver, cfg ServerConfig) *handler.Server {
 		if p := auth.PrincipalFrom(ctx); p.HasStore() {
 			ctx = loader.With(ctx, loader.New(r.Svc.Services, p.StoreID))
 		}
-		return next(ctx)
+		return next(gqlexec.WithFieldsCache(ctx))
 	})
 	return srv
 }

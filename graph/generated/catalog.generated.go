@@ -974,7 +974,7 @@ func UnmarshalUpdateProductInput(ctx context.Context, raw any) (model.UpdateProd
 var customerImplementors = []string{"Customer", "Node"}
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *customer.Customer) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerImplementors)
+	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, customerImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
@@ -1028,7 +1028,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 var customerConnectionImplementors = []string{"CustomerConnection"}
 
 func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerConnectionImplementors)
+	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, customerConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
@@ -1072,7 +1072,7 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 var customerEdgeImplementors = []string{"CustomerEdge"}
 
 func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerEdgeImplementors)
+	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, customerEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
@@ -1110,7 +1110,7 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 var productImplementors = []string{"Product", "Node"}
 
 func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, obj *product.Product) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, productImplementors)
+	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, productImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
@@ -1193,7 +1193,7 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 var productConnectionImplementors = []string{"ProductConnection"}
 
 func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ProductConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, productConnectionImplementors)
+	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, productConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
@@ -1237,7 +1237,7 @@ func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.Sele
 var productEdgeImplementors = []string{"ProductEdge"}
 
 func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ProductEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, productEdgeImplementors)
+	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, productEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred

@@ -2115,7 +2115,7 @@ func UnmarshalOrderOrder(ctx context.Context, raw any) (model.OrderOrder, error)
 var addressImplementors = []string{"Address"}
 
 func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, obj *order.Address) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, addressImplementors)
+	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, addressImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
@@ -2173,7 +2173,7 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 var fulfillmentImplementors = []string{"Fulfillment", "Node"}
 
 func (ec *executionContext) _Fulfillment(ctx context.Context, sel ast.SelectionSet, obj *fulfillment.Fulfillment) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, fulfillmentImplementors)
+	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, fulfillmentImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
@@ -2231,7 +2231,7 @@ func (ec *executionContext) _Fulfillment(ctx context.Context, sel ast.SelectionS
 var invoiceImplementors = []string{"Invoice", "Node"}
 
 func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, obj *invoice.Invoice) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, invoiceImplementors)
+	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, invoiceImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
@@ -2290,7 +2290,7 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 var invoiceConnectionImplementors = []string{"InvoiceConnection"}
 
 func (ec *executionContext) _InvoiceConnection(ctx context.Context, sel ast.SelectionSet, obj *model.InvoiceConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, invoiceConnectionImplementors)
+	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, invoiceConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
@@ -2334,7 +2334,7 @@ func (ec *executionContext) _InvoiceConnection(ctx context.Context, sel ast.Sele
 var invoiceEdgeImplementors = []string{"InvoiceEdge"}
 
 func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionSet, obj *model.InvoiceEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, invoiceEdgeImplementors)
+	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, invoiceEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
@@ -2372,7 +2372,7 @@ func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionS
 var orderImplementors = []string{"Order", "Node"}
 
 func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, obj *order.Order) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderImplementors)
+	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, orderImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
@@ -2486,7 +2486,7 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 var orderConnectionImplementors = []string{"OrderConnection"}
 
 func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.SelectionSet, obj *model.OrderConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderConnectionImplementors)
+	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, orderConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
@@ -2530,7 +2530,7 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 var orderEdgeImplementors = []string{"OrderEdge"}
 
 func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet, obj *model.OrderEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderEdgeImplementors)
+	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, orderEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
@@ -2568,7 +2568,7 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 var orderEventImplementors = []string{"OrderEvent"}
 
 func (ec *executionContext) _OrderEvent(ctx context.Context, sel ast.SelectionSet, obj *order.Event) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderEventImplementors)
+	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, orderEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
@@ -2616,7 +2616,7 @@ func (ec *executionContext) _OrderEvent(ctx context.Context, sel ast.SelectionSe
 var orderLineImplementors = []string{"OrderLine"}
 
 func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet, obj *order.Line) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderLineImplementors)
+	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, orderLineImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
@@ -2680,7 +2680,7 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 var paymentImplementors = []string{"Payment", "Node"}
 
 func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, obj *payment.Payment) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, paymentImplementors)
+	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, paymentImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred

@@ -250,3 +250,23 @@ func TestResolvePlainField(t *testing.T) {
 	}
 	assert.Panics(t, withDirective, "a field with directives is not plain")
 }
+
+func TestCollectFieldsCachesPerOperation(t *testing.T) {
+	oc := &graphql.OperationContext{}
+	sel := ast.SelectionSet{&ast.Field{Name: "a", Alias: "a"}, &ast.Field{Name: "b", Alias: "x"},
+		&ast.Field{Name: "a", Alias: "a"}} // the same response key twice: merged
+	satisfies := []string{"Obj"}
+	want := graphql.CollectFields(oc, sel, satisfies)
+	require.Len(t, want, 2)
+
+	ctx := gqlexec.WithFieldsCache(context.Background())
+	first := gqlexec.CollectFields(ctx, oc, sel, satisfies)
+	assert.Equal(t, want, first)
+	again := gqlexec.CollectFields(ctx, oc, sel, satisfies)
+	assert.Same(t, &first[0], &again[0], "answered from the cache")
+	// Another selection set, or the same one for another type, is another entry.
+	assert.Len(t, gqlexec.CollectFields(ctx, oc, sel[:1], satisfies), 1)
+	assert.Equal(t, graphql.CollectFields(oc, sel, []string{"Other"}), gqlexec.CollectFields(ctx, oc, sel, []string{"Other"}))
+	// Without the cache in the context it is gqlgen's.
+	assert.Equal(t, want, gqlexec.CollectFields(context.Background(), oc, sel, satisfies))
+}

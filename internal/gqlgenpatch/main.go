@@ -30,6 +30,11 @@ var rewrites = []rewrite{
 		new: "return gqlexec.ResolveField(",
 	},
 	{
+		why: "collect an object's fields through a per-operation cache keyed without allocating",
+		old: "graphql.CollectFields(ec.OperationContext, sel, ",
+		new: "gqlexec.CollectFields(ctx, ec.OperationContext, sel, ",
+	},
+	{
 		why: "share a scalar field's Child callback per type instead of a closure per field",
 		old: "graphql.NewScalarFieldContext(",
 		new: "gqlexec.NewScalarFieldContext(",
