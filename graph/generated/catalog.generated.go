@@ -976,7 +976,7 @@ var customerImplementors = []string{"Customer", "Node"}
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *customer.Customer) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, customerImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -1022,7 +1022,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var customerConnectionImplementors = []string{"CustomerConnection"}
@@ -1030,7 +1030,7 @@ var customerConnectionImplementors = []string{"CustomerConnection"}
 func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerConnection) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, customerConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -1066,7 +1066,7 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var customerEdgeImplementors = []string{"CustomerEdge"}
@@ -1074,7 +1074,7 @@ var customerEdgeImplementors = []string{"CustomerEdge"}
 func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerEdge) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, customerEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -1104,7 +1104,7 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var productImplementors = []string{"Product", "Node"}
@@ -1112,7 +1112,7 @@ var productImplementors = []string{"Product", "Node"}
 func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, obj *product.Product) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, productImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -1187,7 +1187,7 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var productConnectionImplementors = []string{"ProductConnection"}
@@ -1195,7 +1195,7 @@ var productConnectionImplementors = []string{"ProductConnection"}
 func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ProductConnection) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, productConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -1231,7 +1231,7 @@ func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var productEdgeImplementors = []string{"ProductEdge"}
@@ -1239,7 +1239,7 @@ var productEdgeImplementors = []string{"ProductEdge"}
 func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ProductEdge) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, productEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -1269,7 +1269,7 @@ func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -2117,7 +2117,7 @@ var addressImplementors = []string{"Address"}
 func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, obj *order.Address) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, addressImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -2167,7 +2167,7 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var fulfillmentImplementors = []string{"Fulfillment", "Node"}
@@ -2175,7 +2175,7 @@ var fulfillmentImplementors = []string{"Fulfillment", "Node"}
 func (ec *executionContext) _Fulfillment(ctx context.Context, sel ast.SelectionSet, obj *fulfillment.Fulfillment) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, fulfillmentImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -2225,7 +2225,7 @@ func (ec *executionContext) _Fulfillment(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var invoiceImplementors = []string{"Invoice", "Node"}
@@ -2233,7 +2233,7 @@ var invoiceImplementors = []string{"Invoice", "Node"}
 func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, obj *invoice.Invoice) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, invoiceImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -2284,7 +2284,7 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var invoiceConnectionImplementors = []string{"InvoiceConnection"}
@@ -2292,7 +2292,7 @@ var invoiceConnectionImplementors = []string{"InvoiceConnection"}
 func (ec *executionContext) _InvoiceConnection(ctx context.Context, sel ast.SelectionSet, obj *model.InvoiceConnection) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, invoiceConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -2328,7 +2328,7 @@ func (ec *executionContext) _InvoiceConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var invoiceEdgeImplementors = []string{"InvoiceEdge"}
@@ -2336,7 +2336,7 @@ var invoiceEdgeImplementors = []string{"InvoiceEdge"}
 func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionSet, obj *model.InvoiceEdge) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, invoiceEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -2366,7 +2366,7 @@ func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var orderImplementors = []string{"Order", "Node"}
@@ -2374,7 +2374,7 @@ var orderImplementors = []string{"Order", "Node"}
 func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, obj *order.Order) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, orderImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -2480,7 +2480,7 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var orderConnectionImplementors = []string{"OrderConnection"}
@@ -2488,7 +2488,7 @@ var orderConnectionImplementors = []string{"OrderConnection"}
 func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.SelectionSet, obj *model.OrderConnection) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, orderConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -2524,7 +2524,7 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var orderEdgeImplementors = []string{"OrderEdge"}
@@ -2532,7 +2532,7 @@ var orderEdgeImplementors = []string{"OrderEdge"}
 func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet, obj *model.OrderEdge) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, orderEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -2562,7 +2562,7 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var orderEventImplementors = []string{"OrderEvent"}
@@ -2570,7 +2570,7 @@ var orderEventImplementors = []string{"OrderEvent"}
 func (ec *executionContext) _OrderEvent(ctx context.Context, sel ast.SelectionSet, obj *order.Event) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, orderEventImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -2610,7 +2610,7 @@ func (ec *executionContext) _OrderEvent(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var orderLineImplementors = []string{"OrderLine"}
@@ -2618,7 +2618,7 @@ var orderLineImplementors = []string{"OrderLine"}
 func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet, obj *order.Line) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, orderLineImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -2674,7 +2674,7 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var paymentImplementors = []string{"Payment", "Node"}
@@ -2682,7 +2682,7 @@ var paymentImplementors = []string{"Payment", "Node"}
 func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, obj *payment.Payment) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, paymentImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -2737,7 +2737,7 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

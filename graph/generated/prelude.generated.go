@@ -1180,7 +1180,7 @@ var __DirectiveImplementors = []string{"__Directive"}
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, __DirectiveImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -1225,7 +1225,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -1233,7 +1233,7 @@ var __EnumValueImplementors = []string{"__EnumValue"}
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, __EnumValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -1273,7 +1273,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -1281,7 +1281,7 @@ var __FieldImplementors = []string{"__Field"}
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, __FieldImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -1331,7 +1331,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -1339,7 +1339,7 @@ var __InputValueImplementors = []string{"__InputValue"}
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, __InputValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -1389,7 +1389,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -1397,7 +1397,7 @@ var __SchemaImplementors = []string{"__Schema"}
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, __SchemaImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -1447,7 +1447,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -1455,7 +1455,7 @@ var __TypeImplementors = []string{"__Type"}
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, __TypeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -1530,7 +1530,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

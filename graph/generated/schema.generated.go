@@ -2775,7 +2775,7 @@ var apiKeyImplementors = []string{"ApiKey", "Node"}
 func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, obj *store.APIKey) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, apiKeyImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -2830,7 +2830,7 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var authPayloadImplementors = []string{"AuthPayload"}
@@ -2838,7 +2838,7 @@ var authPayloadImplementors = []string{"AuthPayload"}
 func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AuthPayload) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, authPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -2873,7 +2873,7 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var createApiKeyPayloadImplementors = []string{"CreateApiKeyPayload"}
@@ -2881,7 +2881,7 @@ var createApiKeyPayloadImplementors = []string{"CreateApiKeyPayload"}
 func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPIKeyPayload) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, createApiKeyPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -2911,7 +2911,7 @@ func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var membershipImplementors = []string{"Membership"}
@@ -2919,7 +2919,7 @@ var membershipImplementors = []string{"Membership"}
 func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *store.Membership) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, membershipImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -2960,7 +2960,7 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var moneyImplementors = []string{"Money"}
@@ -2968,7 +2968,7 @@ var moneyImplementors = []string{"Money"}
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *money.Money) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, moneyImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -2998,7 +2998,7 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -3104,7 +3104,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return gqlexec.Fields(fields, out.Values)
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -3112,7 +3112,7 @@ var pageInfoImplementors = []string{"PageInfo"}
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, pageInfoImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -3142,7 +3142,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var queryImplementors = []string{"Query"}
@@ -3258,7 +3258,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return gqlexec.Fields(fields, out.Values)
 }
 
 var storeImplementors = []string{"Store", "Node"}
@@ -3266,7 +3266,7 @@ var storeImplementors = []string{"Store", "Node"}
 func (ec *executionContext) _Store(ctx context.Context, sel ast.SelectionSet, obj *store.Store) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, storeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -3311,7 +3311,7 @@ func (ec *executionContext) _Store(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var userImplementors = []string{"User", "Node"}
@@ -3319,7 +3319,7 @@ var userImplementors = []string{"User", "Node"}
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *auth.User) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, userImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -3365,7 +3365,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var userConnectionImplementors = []string{"UserConnection"}
@@ -3373,7 +3373,7 @@ var userConnectionImplementors = []string{"UserConnection"}
 func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.SelectionSet, obj *model.UserConnection) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, userConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -3403,7 +3403,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 var userEdgeImplementors = []string{"UserEdge"}
@@ -3411,7 +3411,7 @@ var userEdgeImplementors = []string{"UserEdge"}
 func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet, obj *model.UserEdge) graphql.Marshaler {
 	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, userEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
 	for i, field := range fields {
 		switch field.Name {
@@ -3446,7 +3446,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Object(fields, out.Values)
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

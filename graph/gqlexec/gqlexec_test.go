@@ -59,7 +59,7 @@ func TestMarshalSliceRecoversAnElementPanic(t *testing.T) {
 func TestResolveCountsInvalidResults(t *testing.T) {
 	ctx, oc := opContext()
 	fields := []graphql.CollectedField{{Field: &ast.Field{Alias: "a"}}, {Field: &ast.Field{Alias: "b"}}, {Field: &ast.Field{Alias: "c"}}}
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	// a: non-null field resolved to null → invalid. b: nullable field that is null → fine.
 	// c: nullable field whose non-null child was null (RequiredNull) → invalid.
@@ -73,7 +73,7 @@ func TestResolveCountsInvalidResults(t *testing.T) {
 func TestResolveRecoversAPanic(t *testing.T) {
 	ctx, oc := opContext()
 	fields := []graphql.CollectedField{{Field: &ast.Field{Alias: "a"}}}
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	gqlexec.Resolve(ctx, fields[0], out, oc, &deferred, 0, true, true, func(context.Context) graphql.Marshaler { panic(errors.New("kaput")) })
 	assert.Equal(t, graphql.Null, out.Values[0])
@@ -84,7 +84,7 @@ func TestResolveRecoversAPanic(t *testing.T) {
 func TestResolveHandsADeferredFieldToItsGroup(t *testing.T) {
 	ctx, oc := opContext()
 	fields := []graphql.CollectedField{{Field: &ast.Field{Alias: "a"}, Deferrables: []*graphql.Deferrable{{Label: "later"}}}}
-	out := graphql.NewFieldSet(fields)
+	out := gqlexec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	gqlexec.Resolve(ctx, fields[0], out, oc, &deferred, 0, true, true, func(context.Context) graphql.Marshaler { return graphql.MarshalInt(1) })
 	assert.Equal(t, graphql.Null, out.Values[0], "sent later, not in the initial payload")
@@ -96,10 +96,10 @@ func TestResolveHandsADeferredFieldToItsGroup(t *testing.T) {
 func TestObjectWritesEachResponseKeyOnce(t *testing.T) {
 	fields := []graphql.CollectedField{{Field: &ast.Field{Alias: "id"}}, {Field: &ast.Field{Alias: "n"}}, {Field: &ast.Field{Alias: "id"}}}
 	values := []graphql.Marshaler{graphql.MarshalString("x"), graphql.MarshalInt(2), graphql.MarshalString("dup")}
-	assert.Equal(t, `{"id":"x","n":2}`, marshal(gqlexec.Object(fields, values)))
-	assert.Equal(t, `{}`, marshal(gqlexec.Object(nil, nil)))
+	assert.Equal(t, `{"id":"x","n":2}`, marshal(gqlexec.Fields(fields, values)))
+	assert.Equal(t, `{}`, marshal(gqlexec.Fields(nil, nil)))
 	var sb strings.Builder // any io.Writer, not only the executor's bytes.Buffer
-	gqlexec.Object(fields, values).MarshalGQL(&sb)
+	gqlexec.Fields(fields, values).MarshalGQL(&sb)
 	assert.Equal(t, `{"id":"x","n":2}`, sb.String())
 }
 
@@ -269,4 +269,23 @@ func TestCollectFieldsCachesPerOperation(t *testing.T) {
 	assert.Equal(t, graphql.CollectFields(oc, sel, []string{"Other"}), gqlexec.CollectFields(ctx, oc, sel, []string{"Other"}))
 	// Without the cache in the context it is gqlgen's.
 	assert.Equal(t, want, gqlexec.CollectFields(context.Background(), oc, sel, satisfies))
+}
+
+func TestObjectOfManyFields(t *testing.T) {
+	var fields []graphql.CollectedField
+	want := "{"
+	for i := range 9 {
+		fields = append(fields, graphql.CollectedField{Field: &ast.Field{Alias: fmt.Sprintf("f%d", i)}})
+		if i > 0 {
+			want += ","
+		}
+		want += fmt.Sprintf(`"f%d":%d`, i, i)
+	}
+	o := gqlexec.NewObject(fields)
+	require.Len(t, o.Values, 9)
+	for i := range o.Values {
+		o.Values[i] = graphql.MarshalInt(i)
+	}
+	o.Dispatch(context.Background())
+	assert.Equal(t, want+"}", marshal(o))
 }

@@ -57,7 +57,7 @@ var rewrites = []rewrite{
 	{
 		why: "marshal an object's fields without a map and iterator closures per object",
 		old: "\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn out\n}\n",
-		new: "\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn gqlexec.Object(fields, out.Values)\n}\n",
+		new: "\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn gqlexec.Fields(fields, out.Values)\n}\n",
 	},
 }
 
@@ -80,6 +80,25 @@ func routePlainFields(src []byte) (out []byte, n int) {
 	}
 	return bytes.Join(funcs, []byte("\nfunc ")), n
 }
+
+// objectsWithoutFieldSets makes the marshalers of non-root objects build a
+// gqlexec.Object instead of a graphql.FieldSet: with every field resolved at once
+// (Resolve) nothing is scheduled, and the Object writes itself. Root objects (Query,
+// Mutation) schedule their fields and keep the FieldSet.
+func objectsWithoutFieldSets(src []byte) []byte {
+	funcs := bytes.Split(src, []byte("\nfunc "))
+	for i, f := range funcs {
+		if !bytes.Contains(f, []byte(newFieldSet)) || bytes.Contains(f, []byte("ResolveRootConcurrently")) ||
+			bytes.Contains(f, []byte("RootResolverMiddleware")) {
+			continue
+		}
+		f = bytes.Replace(f, []byte(newFieldSet), []byte("out := gqlexec.NewObject(fields)"), 1)
+		funcs[i] = bytes.Replace(f, []byte("return gqlexec.Fields(fields, out.Values)"), []byte("return out"), 1)
+	}
+	return bytes.Join(funcs, []byte("\nfunc "))
+}
+
+const newFieldSet = "out := graphql.NewFieldSet(fields)"
 
 // isPlainField says whether a generated field function's resolver only reads the
 // object: no resolver call, no directive middleware (its middleware argument is nil).
@@ -149,6 +168,7 @@ func patch(src []byte, applied []int) ([]byte, int, error) {
 		applied[i] += n
 	}
 	out, plain := routePlainFields(out)
+	out = objectsWithoutFieldSets(out)
 	if bytes.Contains(out, []byte("gqlexec.")) && !bytes.Contains(out, []byte(gqlexecImport)) {
 		if !bytes.Contains(out, []byte(graphqlImport)) {
 			return nil, 0, fmt.Errorf("uses gqlexec but does not import %s", bytes.TrimSpace([]byte(graphqlImport)))

@@ -24,8 +24,26 @@ func TestGeneratedCodeIsPatched(t *testing.T) {
 		}
 		all = append(all, src...)
 	}
+	// Non-root objects write themselves (objectsWithoutFieldSets): there, returning out
+	// is the patched form. Check the rewrites in the rest.
+	var rest [][]byte
+	objects := 0
+	for _, f := range bytes.Split(all, []byte("\nfunc ")) {
+		if bytes.Contains(f, []byte("out := gqlexec.NewObject(fields)")) {
+			objects++
+			if !bytes.Contains(f, []byte("\treturn out\n}")) {
+				t.Errorf("object marshaler builds an Object but does not return it:\n%.300s", f)
+			}
+			continue
+		}
+		rest = append(rest, f)
+	}
+	if objects < 20 {
+		t.Errorf("only %d object marshalers build an Object", objects)
+	}
+	unpatched := bytes.Join(rest, []byte("\nfunc "))
 	for _, r := range rewrites {
-		if bytes.Contains(all, []byte(r.old)) {
+		if bytes.Contains(unpatched, []byte(r.old)) {
 			t.Errorf("generated code still has %q: run make generate", r.old)
 		}
 		if !bytes.Contains(all, []byte(r.new)) {
