@@ -3104,7 +3104,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Fields(fields, out.Values)
+	return out
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -3258,7 +3258,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return gqlexec.Fields(fields, out.Values)
+	return out
 }
 
 var storeImplementors = []string{"Store", "Node"}

@@ -117,11 +117,6 @@ func NewObject(fields []graphql.CollectedField) *Object {
 // generated code, which calls it where a FieldSet runs its scheduled fields).
 func (o *Object) Dispatch(context.Context) {}
 
-// Fields writes root objects, which keep gqlgen's FieldSet, the way Object writes.
-func Fields(fields []graphql.CollectedField, values []graphql.Marshaler) graphql.Marshaler {
-	return &Object{fields: fields, Values: values}
-}
-
 // MarshalGQL writes the object as JSON like (*graphql.FieldSet).MarshalGQL, without
 // its map and two closures per object. A response key that appears twice (possible
 // when fragments on different types select the same alias) is written once, the
@@ -184,6 +179,52 @@ func ResolveField[T any](
 	marshal func(ctx context.Context, sel ast.SelectionSet, v T) graphql.Marshaler,
 	recoverFromPanic bool,
 	nonNull bool,
+) graphql.Marshaler {
+	run := direct(fieldResolver)
+	if middlewareChain != nil {
+		run = func(ctx context.Context) (any, context.Context, error) {
+			return resolveThroughMiddleware(ctx, oc, fieldResolver, middlewareChain)
+		}
+	}
+	return resolve(ctx, oc, field, initializeFieldContext, run, marshal, recoverFromPanic, nonNull)
+}
+
+// direct runs a field's resolver as it is; its children resolve in the field's context.
+func direct(fieldResolver func(ctx context.Context) (any, error)) func(ctx context.Context) (any, context.Context, error) {
+	return func(ctx context.Context) (any, context.Context, error) {
+		res, err := fieldResolver(ctx)
+		return res, ctx, err
+	}
+}
+
+// resolveThroughMiddleware runs a field through its directives and the operation's
+// field middleware, and returns the context its children resolve in (the one the
+// middleware passed on).
+func resolveThroughMiddleware(ctx context.Context, oc *graphql.OperationContext,
+	fieldResolver func(ctx context.Context) (any, error),
+	middlewareChain func(ctx context.Context, next graphql.Resolver) graphql.Resolver) (any, context.Context, error) {
+	childCtx := ctx
+	next := middlewareChain(ctx, func(rctx context.Context) (any, error) {
+		childCtx = rctx
+		return fieldResolver(rctx)
+	})
+	res, err := oc.ResolverMiddleware(ctx, next)
+	return res, childCtx, err
+}
+
+// resolve is the resolution of one field shared by ResolveField and
+// ResolvePlainField, as gqlgen does it: the field's context, the panic guard, run
+// (the resolver, which also gives the context the children resolve in) and the
+// result handed to finishField.
+func resolve[T any](
+	ctx context.Context,
+	oc *graphql.OperationContext,
+	field graphql.CollectedField,
+	initializeFieldContext func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error),
+	run func(ctx context.Context) (any, context.Context, error),
+	marshal func(ctx context.Context, sel ast.SelectionSet, v T) graphql.Marshaler,
+	recoverFromPanic bool,
+	nonNull bool,
 ) (ret graphql.Marshaler) {
 	fc, err := initializeFieldContext(ctx, field)
 	if err != nil {
@@ -198,32 +239,8 @@ func ResolveField[T any](
 			}
 		}()
 	}
-
-	var res any
-	if middlewareChain != nil {
-		res, ctx, err = resolveThroughMiddleware(ctx, oc, fieldResolver, middlewareChain)
-	} else {
-		res, err = fieldResolver(ctx)
-	}
-	return finishField(ctx, oc, fc, field, res, err, marshal, nonNull)
-}
-
-// resolveThroughMiddleware runs a field through its directives and the operation's
-// field middleware, and returns the context its children resolve in (the one the
-// middleware passed on).
-func resolveThroughMiddleware(ctx context.Context, oc *graphql.OperationContext,
-	fieldResolver func(ctx context.Context) (any, error),
-	middlewareChain func(ctx context.Context, next graphql.Resolver) graphql.Resolver) (any, context.Context, error) {
-	childCtx := ctx
-	next := func(rctx context.Context) (any, error) {
-		childCtx = rctx
-		return fieldResolver(rctx)
-	}
-	if middlewareChain != nil {
-		next = middlewareChain(ctx, next)
-	}
-	res, err := oc.ResolverMiddleware(ctx, next)
-	return res, childCtx, err
+	res, childCtx, err := run(ctx)
+	return finishField(childCtx, oc, fc, field, res, err, marshal, nonNull)
 }
 
 // NewScalarFieldContext is graphql.NewScalarFieldContext with its Child callback
@@ -279,7 +296,7 @@ func ResolvePlainField[T any](
 		}
 		// Failed, null or panicked: again, with a field context, to report it.
 	}
-	return resolvePlain(ctx, oc, field, initializeFieldContext, fieldResolver, marshal, recoverFromPanic, nonNull)
+	return resolve(ctx, oc, field, initializeFieldContext, direct(fieldResolver), marshal, recoverFromPanic, nonNull)
 }
 
 // isBasic says whether T is a basic Go type, whose gqlgen marshalers never fail.
@@ -311,34 +328,6 @@ func resolveBasicLeaf[T any](ctx context.Context, field graphql.CollectedField,
 		return nil, false
 	}
 	return marshal(ctx, field.Selections, v), true
-}
-
-// resolvePlain is ResolveField's path for a plain field.
-func resolvePlain[T any](
-	ctx context.Context,
-	oc *graphql.OperationContext,
-	field graphql.CollectedField,
-	initializeFieldContext func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error),
-	fieldResolver func(ctx context.Context) (any, error),
-	marshal func(ctx context.Context, sel ast.SelectionSet, v T) graphql.Marshaler,
-	recoverFromPanic bool,
-	nonNull bool,
-) (ret graphql.Marshaler) {
-	fc, err := initializeFieldContext(ctx, field)
-	if err != nil {
-		return graphql.Null
-	}
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if recoverFromPanic {
-		defer func() {
-			if r := recover(); r != nil {
-				oc.Error(ctx, oc.Recover(ctx, r))
-				ret = graphql.Null
-			}
-		}()
-	}
-	res, err := fieldResolver(ctx)
-	return finishField(ctx, oc, fc, field, res, err, marshal, nonNull)
 }
 
 // finishField turns a field's resolved value into its marshaler, reporting an error,

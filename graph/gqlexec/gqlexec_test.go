@@ -96,26 +96,42 @@ func TestResolveHandsADeferredFieldToItsGroup(t *testing.T) {
 func TestObjectWritesEachResponseKeyOnce(t *testing.T) {
 	fields := []graphql.CollectedField{{Field: &ast.Field{Alias: "id"}}, {Field: &ast.Field{Alias: "n"}}, {Field: &ast.Field{Alias: "id"}}}
 	values := []graphql.Marshaler{graphql.MarshalString("x"), graphql.MarshalInt(2), graphql.MarshalString("dup")}
-	assert.Equal(t, `{"id":"x","n":2}`, marshal(gqlexec.Fields(fields, values)))
-	assert.Equal(t, `{}`, marshal(gqlexec.Fields(nil, nil)))
+	o := gqlexec.NewObject(fields)
+	copy(o.Values, values)
+	assert.Equal(t, `{"id":"x","n":2}`, marshal(o))
+	assert.Equal(t, `{}`, marshal(gqlexec.NewObject(nil)))
 	var sb strings.Builder // any io.Writer, not only the executor's bytes.Buffer
-	gqlexec.Fields(fields, values).MarshalGQL(&sb)
+	o.MarshalGQL(&sb)
 	assert.Equal(t, `{"id":"x","n":2}`, sb.String())
+}
+
+// resolveWith runs how (ResolveField or ResolvePlainField) for a field "f" of Go type
+// T whose resolver is fr and whose marshaler is m.
+func resolveWith[T any](how func(context.Context, *graphql.OperationContext, graphql.CollectedField,
+	func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error),
+	func(context.Context) (any, error),
+	func(context.Context, graphql.Resolver) graphql.Resolver,
+	func(context.Context, ast.SelectionSet, T) graphql.Marshaler, bool, bool) graphql.Marshaler,
+	ctx context.Context, oc *graphql.OperationContext, isResolver, nonNull bool,
+	fr func(context.Context) (any, error), m func(T) graphql.Marshaler) graphql.Marshaler {
+	field := graphql.CollectedField{Field: &ast.Field{Alias: "f", Name: "f"}}
+	return how(ctx, oc, field,
+		func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error) {
+			return gqlexec.NewScalarFieldContext("Obj", field, false, isResolver, "String")
+		},
+		fr, nil,
+		func(_ context.Context, _ ast.SelectionSet, v T) graphql.Marshaler { return m(v) },
+		true, nonNull)
+}
+
+// returning is a resolver that returns v and err.
+func returning(v any, err error) func(context.Context) (any, error) {
+	return func(context.Context) (any, error) { return v, err }
 }
 
 // resolve runs ResolveField for a String field named "f" whose resolver returns v and err.
 func resolve(ctx context.Context, oc *graphql.OperationContext, isResolver, nonNull bool, v any, err error) graphql.Marshaler {
-	field := graphql.CollectedField{Field: &ast.Field{Alias: "f", Name: "f"}}
-	return gqlexec.ResolveField(ctx, oc, field,
-		func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error) {
-			return gqlexec.NewScalarFieldContext("Obj", field, false, isResolver, "String")
-		},
-		func(context.Context) (any, error) { return v, err },
-		nil,
-		func(_ context.Context, _ ast.SelectionSet, s string) graphql.Marshaler {
-			return graphql.MarshalString(s)
-		},
-		true, nonNull)
+	return resolveWith(gqlexec.ResolveField[string], ctx, oc, isResolver, nonNull, returning(v, err), graphql.MarshalString)
 }
 
 func TestResolveFieldResults(t *testing.T) {
@@ -140,17 +156,8 @@ func TestResolveFieldResults(t *testing.T) {
 
 func TestResolveFieldRecoversAPanic(t *testing.T) {
 	ctx, oc := opContext()
-	field := graphql.CollectedField{Field: &ast.Field{Alias: "f", Name: "f"}}
-	got := gqlexec.ResolveField(ctx, oc, field,
-		func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error) {
-			return gqlexec.NewScalarFieldContext("Obj", field, false, false, "String")
-		},
-		func(context.Context) (any, error) { panic("boom") },
-		nil,
-		func(_ context.Context, _ ast.SelectionSet, s string) graphql.Marshaler {
-			return graphql.MarshalString(s)
-		},
-		true, true)
+	got := resolveWith(gqlexec.ResolveField[string], ctx, oc, false, true,
+		func(context.Context) (any, error) { panic("boom") }, graphql.MarshalString)
 	assert.Equal(t, graphql.Null, got)
 	require.Len(t, graphql.GetErrors(ctx), 1)
 	assert.Equal(t, "recovered: boom", graphql.GetErrors(ctx)[0].Message)
@@ -199,18 +206,10 @@ func TestScalarFieldContextHasNoChildren(t *testing.T) {
 	assert.False(t, fc.IsResolver)
 }
 
-// resolvePlain runs ResolvePlainField for a field "f" of Go type T whose resolver
-// returns v and err.
+// resolvePlain runs ResolvePlainField for a non-null field "f" of Go type T whose
+// resolver returns v and err.
 func resolvePlain[T any](ctx context.Context, oc *graphql.OperationContext, v any, err error, m func(T) graphql.Marshaler) graphql.Marshaler {
-	field := graphql.CollectedField{Field: &ast.Field{Alias: "f", Name: "f"}}
-	return gqlexec.ResolvePlainField(ctx, oc, field,
-		func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error) {
-			return gqlexec.NewScalarFieldContext("Obj", field, false, false, "String")
-		},
-		func(context.Context) (any, error) { return v, err },
-		nil,
-		func(_ context.Context, _ ast.SelectionSet, v T) graphql.Marshaler { return m(v) },
-		true, true)
+	return resolveWith(gqlexec.ResolvePlainField[T], ctx, oc, false, true, returning(v, err), m)
 }
 
 func TestResolvePlainField(t *testing.T) {
@@ -262,7 +261,9 @@ func TestCollectFieldsCachesPerOperation(t *testing.T) {
 	ctx := gqlexec.WithFieldsCache(context.Background())
 	first := gqlexec.CollectFields(ctx, oc, sel, satisfies)
 	assert.Equal(t, want, first)
-	again := gqlexec.CollectFields(ctx, oc, sel, satisfies)
+	// gqlgen caches per operation context too: ask with a fresh one, which only this
+	// cache can answer with the same slice.
+	again := gqlexec.CollectFields(ctx, &graphql.OperationContext{}, sel, satisfies)
 	assert.Same(t, &first[0], &again[0], "answered from the cache")
 	// Another selection set, or the same one for another type, is another entry.
 	assert.Len(t, gqlexec.CollectFields(ctx, oc, sel[:1], satisfies), 1)

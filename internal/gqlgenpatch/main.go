@@ -54,11 +54,6 @@ var rewrites = []rewrite{
 		old: "deferred := graphql.NewDeferredGroup(ctx)",
 		new: "var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred",
 	},
-	{
-		why: "marshal an object's fields without a map and iterator closures per object",
-		old: "\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn out\n}\n",
-		new: "\t\tec.ProcessDeferredGroup(deferred)\n\t}\n\n\treturn gqlexec.Fields(fields, out.Values)\n}\n",
-	},
 }
 
 const (
@@ -71,34 +66,46 @@ const (
 // (ec.Resolvers) and applies no directive reads a struct field or a getter. It
 // returns how many it routed.
 func routePlainFields(src []byte) (out []byte, n int) {
-	funcs := bytes.Split(src, []byte("\nfunc "))
-	for i, f := range funcs {
-		if bytes.Contains(f, []byte(resolveField)) && isPlainField(f) {
-			funcs[i] = bytes.Replace(f, []byte(resolveField), []byte(resolvePlainField), 1)
-			n++
+	out = eachFunc(src, func(f []byte) []byte {
+		if !bytes.Contains(f, []byte(resolveField)) || !isPlainField(f) {
+			return f
 		}
-	}
-	return bytes.Join(funcs, []byte("\nfunc ")), n
+		n++
+		return bytes.Replace(f, []byte(resolveField), []byte(resolvePlainField), 1)
+	})
+	return out, n
 }
 
 // objectsWithoutFieldSets makes the marshalers of non-root objects build a
 // gqlexec.Object instead of a graphql.FieldSet: with every field resolved at once
-// (Resolve) nothing is scheduled, and the Object writes itself. Root objects (Query,
-// Mutation) schedule their fields and keep the FieldSet.
-func objectsWithoutFieldSets(src []byte) []byte {
-	funcs := bytes.Split(src, []byte("\nfunc "))
-	for i, f := range funcs {
+// (Resolve) nothing is scheduled, and the Object writes itself without gqlgen's map
+// and closures per object. Root objects (Query, Mutation) schedule their fields and
+// keep the FieldSet. It returns how many objects it changed.
+func objectsWithoutFieldSets(src []byte) (out []byte, n int) {
+	out = eachFunc(src, func(f []byte) []byte {
 		if !bytes.Contains(f, []byte(newFieldSet)) || bytes.Contains(f, []byte("ResolveRootConcurrently")) ||
 			bytes.Contains(f, []byte("RootResolverMiddleware")) {
-			continue
+			return f
 		}
-		f = bytes.Replace(f, []byte(newFieldSet), []byte("out := gqlexec.NewObject(fields)"), 1)
-		funcs[i] = bytes.Replace(f, []byte("return gqlexec.Fields(fields, out.Values)"), []byte("return out"), 1)
+		n++
+		return bytes.Replace(f, []byte(newFieldSet), []byte(newObject), 1)
+	})
+	return out, n
+}
+
+const (
+	newFieldSet = "out := graphql.NewFieldSet(fields)"
+	newObject   = "out := gqlexec.NewObject(fields)"
+)
+
+// eachFunc applies edit to each top-level function of a generated file.
+func eachFunc(src []byte, edit func(f []byte) []byte) []byte {
+	funcs := bytes.Split(src, []byte("\nfunc "))
+	for i, f := range funcs {
+		funcs[i] = edit(f)
 	}
 	return bytes.Join(funcs, []byte("\nfunc "))
 }
-
-const newFieldSet = "out := graphql.NewFieldSet(fields)"
 
 // isPlainField says whether a generated field function's resolver only reads the
 // object: no resolver call, no directive middleware (its middleware argument is nil).
@@ -123,21 +130,25 @@ func main() {
 	}
 }
 
-// patchDir applies every rewrite to the .go files in dir.
+// counts are how often each rewrite and each pass applied, across the files.
+type counts struct {
+	rewrites             []int
+	plainFields, objects int
+}
+
+// patchDir applies every rewrite and pass to the .go files in dir.
 func patchDir(dir string) error {
 	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		return err
 	}
-	applied := make([]int, len(rewrites))
-	plainFields := 0
+	c := counts{rewrites: make([]int, len(rewrites))}
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
 			return err
 		}
-		out, plain, err := patch(src, applied)
-		plainFields += plain
+		out, err := patch(src, &c)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
@@ -147,34 +158,40 @@ func patchDir(dir string) error {
 			}
 		}
 	}
-	if plainFields == 0 {
-		return fmt.Errorf("no plain field found in %s: gqlgen's output changed; update internal/gqlgenpatch", dir)
+	unmatched := func(what string) error {
+		return fmt.Errorf("%s: nothing in %s: gqlgen's output changed; update internal/gqlgenpatch", what, dir)
 	}
-	for i, n := range applied {
+	for i, n := range c.rewrites {
 		if n == 0 {
-			return fmt.Errorf("rewrite %q matched nothing in %s: gqlgen's output changed; update internal/gqlgenpatch", rewrites[i].why, dir)
+			return unmatched(fmt.Sprintf("rewrite %q", rewrites[i].why))
 		}
+	}
+	if c.plainFields == 0 {
+		return unmatched("plain fields")
+	}
+	if c.objects == 0 {
+		return unmatched("non-root object marshalers")
 	}
 	return nil
 }
 
-// patch applies the rewrites to one file, counting the replacements in applied, routes
-// its plain fields (returning how many), and imports gqlexec when the result uses it.
-func patch(src []byte, applied []int) ([]byte, int, error) {
+// patch applies the rewrites and passes to one file, counting them in c, and imports
+// gqlexec when the result uses it.
+func patch(src []byte, c *counts) ([]byte, error) {
 	out := src
 	for i, r := range rewrites {
-		n := bytes.Count(out, []byte(r.old))
+		c.rewrites[i] += bytes.Count(out, []byte(r.old))
 		out = bytes.ReplaceAll(out, []byte(r.old), []byte(r.new))
-		applied[i] += n
 	}
-	out, plain := routePlainFields(out)
-	out = objectsWithoutFieldSets(out)
+	out, n := routePlainFields(out)
+	c.plainFields += n
+	out, n = objectsWithoutFieldSets(out)
+	c.objects += n
 	if bytes.Contains(out, []byte("gqlexec.")) && !bytes.Contains(out, []byte(gqlexecImport)) {
 		if !bytes.Contains(out, []byte(graphqlImport)) {
-			return nil, 0, fmt.Errorf("uses gqlexec but does not import %s", bytes.TrimSpace([]byte(graphqlImport)))
+			return nil, fmt.Errorf("uses gqlexec but does not import %s", bytes.TrimSpace([]byte(graphqlImport)))
 		}
 		out = bytes.Replace(out, []byte(graphqlImport), []byte(graphqlImport+gqlexecImport), 1)
 	}
-	out, err := format.Source(out)
-	return out, plain, err
+	return format.Source(out)
 }

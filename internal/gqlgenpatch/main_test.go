@@ -9,9 +9,9 @@ import (
 	"testing"
 )
 
-// The committed generated code is patched: none of the concurrent calls is left, and
-// every rewrite is in it.
-func TestGeneratedCodeIsPatched(t *testing.T) {
+// generatedCode is the committed generated code, all files in one.
+func generatedCode(t *testing.T) []byte {
+	t.Helper()
 	files, err := filepath.Glob("../../graph/generated/*.go")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no generated files: %v", err)
@@ -24,31 +24,38 @@ func TestGeneratedCodeIsPatched(t *testing.T) {
 		}
 		all = append(all, src...)
 	}
-	// Non-root objects write themselves (objectsWithoutFieldSets): there, returning out
-	// is the patched form. Check the rewrites in the rest.
-	var rest [][]byte
-	objects := 0
-	for _, f := range bytes.Split(all, []byte("\nfunc ")) {
-		if bytes.Contains(f, []byte("out := gqlexec.NewObject(fields)")) {
-			objects++
-			if !bytes.Contains(f, []byte("\treturn out\n}")) {
-				t.Errorf("object marshaler builds an Object but does not return it:\n%.300s", f)
-			}
-			continue
-		}
-		rest = append(rest, f)
-	}
-	if objects < 20 {
-		t.Errorf("only %d object marshalers build an Object", objects)
-	}
-	unpatched := bytes.Join(rest, []byte("\nfunc "))
+	return all
+}
+
+// The committed generated code is patched: none of the concurrent calls is left, and
+// every rewrite is in it.
+func TestGeneratedCodeIsPatched(t *testing.T) {
+	all := generatedCode(t)
 	for _, r := range rewrites {
-		if bytes.Contains(unpatched, []byte(r.old)) {
+		if bytes.Contains(all, []byte(r.old)) {
 			t.Errorf("generated code still has %q: run make generate", r.old)
 		}
 		if !bytes.Contains(all, []byte(r.new)) {
 			t.Errorf("generated code lacks %q: run make generate", r.new)
 		}
+	}
+	// Non-root objects build an Object and return it; only roots keep a FieldSet.
+	objects := 0
+	eachFunc(all, func(f []byte) []byte {
+		switch {
+		case bytes.Contains(f, []byte(newObject)):
+			objects++
+			if !bytes.Contains(f, []byte("\treturn out\n}")) {
+				t.Errorf("object marshaler builds an Object but does not return it:\n%.300s", f)
+			}
+		case bytes.Contains(f, []byte(newFieldSet)) && !bytes.Contains(f, []byte("ResolveRootConcurrently")) &&
+			!bytes.Contains(f, []byte("RootResolverMiddleware")):
+			t.Errorf("non-root object marshaler still builds a FieldSet: run make generate\n%.300s", f)
+		}
+		return f
+	})
+	if objects < 20 {
+		t.Errorf("only %d object marshalers build an Object", objects)
 	}
 }
 
@@ -66,7 +73,7 @@ func TestPatchFailsWhenARewriteMatchesNothing(t *testing.T) {
 
 func TestPatchImportsGqlexec(t *testing.T) {
 	src := []byte("package generated\n\nimport (\n" + graphqlImport + ")\n\nvar _ = graphql.MarshalSliceConcurrently(nil, 0, 0, false, nil)\n")
-	out, _, err := patch(src, make([]int, len(rewrites)))
+	out, err := patch(src, &counts{rewrites: make([]int, len(rewrites))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,15 +84,7 @@ func TestPatchImportsGqlexec(t *testing.T) {
 
 // Every field routed to ResolvePlainField is one gqlgen itself marks as no resolver.
 func TestPlainFieldsAreNoResolvers(t *testing.T) {
-	files, _ := filepath.Glob("../../graph/generated/*.go")
-	var all []byte
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, src...)
-	}
+	all := generatedCode(t)
 	plain := regexp.MustCompile(`func \(ec \*executionContext\) (_\w+)\(ctx[^\n]*\n\treturn gqlexec\.ResolvePlainField\(`)
 	matches := plain.FindAllSubmatch(all, -1)
 	if len(matches) < 50 {
