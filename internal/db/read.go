@@ -181,14 +181,7 @@ func Page[T any](ctx context.Context, d *DB, scope Scope, first int, sql string,
 // Query runs one query in a scoped read and scans all its rows.
 func Query[T any](ctx context.Context, d *DB, scope Scope, scan func(pgx.Rows) ([]T, error), sql string, args ...any) ([]T, error) {
 	var out []T
-	err := d.Read(ctx, scope, func(q Querier) error {
-		rows, err := q.Query(ctx, sql, args...)
-		if err != nil {
-			return err
-		}
-		out, err = scan(rows)
-		return err
-	})
+	err := d.ReadAll(ctx, scope, Into(sql, args, scan, func(rows []T) { out = rows }))
 	return out, err
 }
 
