@@ -75,12 +75,7 @@ func New(s Services, storeID uuid.UUID) *Loaders {
 	})
 	l.Lines = newLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]order.Line, error) {
 		lines, err := s.Orders.LinesByOrders(ctx, storeID, ids)
-		// The lines name the products the next level will ask for.
-		for _, ls := range lines {
-			for _, line := range ls {
-				l.Product.Expect(line.ProductID)
-			}
-		}
+		l.expectProducts(lines)
 		return lines, err
 	})
 	l.Events = newLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]order.Event, error) {
@@ -102,6 +97,15 @@ func New(s Services, storeID uuid.UUID) *Loaders {
 func (l *Loaders) ExpectOrders(orders []order.Order) {
 	for _, o := range orders {
 		l.expectOrder(o)
+	}
+}
+
+// expectProducts announces the products loaded lines name: the next level's loads.
+func (l *Loaders) expectProducts(lines map[uuid.UUID][]order.Line) {
+	for _, ls := range lines {
+		for _, line := range ls {
+			l.Product.Expect(line.ProductID)
+		}
 	}
 }
 
@@ -143,11 +147,7 @@ func (l *Loaders) PrefetchOrders(ctx context.Context, rel Relations) error {
 		qs = append(qs, order.LinesQuery(l.storeID, ids, got))
 		prime = append(prime, func() {
 			l.Lines.prime(ids, got)
-			for _, lines := range got {
-				for _, line := range lines {
-					l.Product.Expect(line.ProductID)
-				}
-			}
+			l.expectProducts(got)
 		})
 	}
 	if ids := pending(l.Payments, rel.Payments); len(ids) > 0 {
