@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/ordergraph/ordergraph/graph/loader"
 	"github.com/ordergraph/ordergraph/graph/model"
@@ -53,30 +54,30 @@ func selectedRelations(ctx context.Context) loader.Relations {
 	if fc == nil {
 		return rel
 	}
-	for _, edges := range graphql.CollectFields(oc, fc.Field.Selections, []string{"OrderConnection"}) {
-		if edges.Name != "edges" {
-			continue
-		}
-		for _, node := range graphql.CollectFields(oc, edges.Selections, []string{"OrderEdge"}) {
-			if node.Name != "node" {
-				continue
-			}
-			for _, f := range graphql.CollectFields(oc, node.Selections, []string{"Order", "Node"}) {
-				switch f.Name {
-				case "customer":
-					rel.Customer = true
-				case "lines":
-					rel.Lines = true
-					for _, lf := range graphql.CollectFields(oc, f.Selections, []string{"OrderLine"}) {
-						rel.Products = rel.Products || lf.Name == "product"
-					}
-				case "payments":
-					rel.Payments = true
-				case "invoice":
-					rel.Invoice = true
-				}
-			}
+	nodes := selectionOf(oc, selectionOf(oc, fc.Field.Selections, "edges", "OrderConnection"), "node", "OrderEdge")
+	for _, f := range graphql.CollectFields(oc, nodes, []string{"Order", "Node"}) {
+		switch f.Name {
+		case "customer":
+			rel.Customer = true
+		case "lines":
+			rel.Lines = true
+			rel.Products = rel.Products || len(selectionOf(oc, f.Selections, "product", "OrderLine")) > 0
+		case "payments":
+			rel.Payments = true
+		case "invoice":
+			rel.Invoice = true
 		}
 	}
 	return rel
+}
+
+// selectionOf is what sel, on an object of type typ, selects under the field name.
+func selectionOf(oc *graphql.OperationContext, sel ast.SelectionSet, name, typ string) ast.SelectionSet {
+	var out ast.SelectionSet
+	for _, f := range graphql.CollectFields(oc, sel, []string{typ}) {
+		if f.Name == name {
+			out = append(out, f.Selections...)
+		}
+	}
+	return out
 }
