@@ -31,11 +31,9 @@ type result struct {
 // combine sums up two rounds of one scenario: their requests over their time, and the
 // percentiles of all their latencies.
 func (r result) combine(o result) result {
-	rec := recorder{latencies: append(append([]time.Duration(nil), r.rec.latencies...), o.rec.latencies...),
-		failed: r.rec.failed + o.rec.failed, firstError: r.rec.firstError}
-	if rec.firstError == "" {
-		rec.firstError = o.rec.firstError
-	}
+	var rec recorder
+	rec.merge(&r.rec)
+	rec.merge(&o.rec)
 	out := rec.result(r.Scenario, time.Duration((r.Seconds+o.Seconds)*float64(time.Second)))
 	out.ServerPeakRSSMB = max(r.ServerPeakRSSMB, o.ServerPeakRSSMB)
 	out.JobBacklog = max(r.JobBacklog, o.JobBacklog)
