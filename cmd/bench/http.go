@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -107,7 +108,11 @@ func attack(ctx context.Context, name string, tr vegeta.Targeter, concurrency in
 }
 
 // failure says why a response failed, or "" if it did not: it fails unless it is HTTP
-// 200 with JSON holding non-null data and no errors.
+// 200 with a JSON object holding non-null data and no errors. The server writes a
+// response's errors before its data (graphql.Response), so a body that opens with an
+// object for data has no errors. Checking that, instead of decoding every READ response
+// (≈ 150 kB), keeps the load generator's CPU — taken from the two cores the server and
+// PostgreSQL run on — to a minimum: decoding cost a third of a core at 400 requests/s.
 func failure(r *vegeta.Result) string {
 	if r.Error != "" && r.Code == 0 {
 		return r.Error
@@ -115,18 +120,9 @@ func failure(r *vegeta.Result) string {
 	if r.Code != http.StatusOK {
 		return fmt.Sprintf("HTTP %d: %.300s", r.Code, r.Body)
 	}
-	var body struct {
-		Data   json.RawMessage   `json:"data"`
-		Errors []json.RawMessage `json:"errors"`
-	}
-	if err := json.Unmarshal(r.Body, &body); err != nil {
-		return fmt.Sprintf("response is not JSON (%v): %.300s", err, r.Body)
-	}
-	if len(body.Errors) > 0 {
-		return fmt.Sprintf("GraphQL error: %.300s", body.Errors[0])
-	}
-	if len(body.Data) == 0 || string(body.Data) == "null" {
-		return "response has no data"
+	body := bytes.TrimSpace(r.Body)
+	if !bytes.HasPrefix(body, []byte(`{"data":{`)) || !bytes.HasSuffix(body, []byte("}")) {
+		return fmt.Sprintf("response with errors or without data: %.300s", r.Body)
 	}
 	return ""
 }

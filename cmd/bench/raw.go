@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -128,8 +127,9 @@ func (c *rawClient) read(ctx context.Context, s benchStore) error {
 }
 
 // write places an order of 3 distinct random products for a random customer of store s
-// with the statements createOrder runs (internal/order/service.go, product.Reserve,
-// customer.Upsert, River's job insert), in the same order, in one transaction.
+// with the statements createOrder runs (internal/order/service.go, product.Reservation,
+// customer.Upsert, River's job insert), in the same order and the same round trips, in
+// one transaction.
 func (c *rawClient) write(ctx context.Context, s benchStore) error {
 	products := pick3(s.Products)
 	qty := [3]int32{int32(1 + rand.IntN(3)), int32(1 + rand.IntN(3)), int32(1 + rand.IntN(3))}
@@ -139,22 +139,7 @@ func (c *rawClient) write(ctx context.Context, s benchStore) error {
 	addr := fmt.Sprintf(`{"name": %q, "line1": "Hauptstraße 1", "city": "Berlin", "postalCode": "10115", "countryCode": "DE"}`,
 		customerName(cust))
 	return c.db.Tx(ctx, db.StoreScope(s.ID), func(tx pgx.Tx) error {
-		// Idempotency check.
-		var prevID uuid.UUID
-		var prevHash []byte
-		err := tx.QueryRow(ctx, `SELECT id, request_hash FROM orders WHERE store_id = $1 AND idempotency_key = $2`,
-			s.ID, key).Scan(&prevID, &prevHash)
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("idempotency lookup: want no order, got id %s, error %v", prevID, err)
-		}
-		// Lock the products in id order, check the stock, reserve it.
-		rows, err := tx.Query(ctx, `SELECT id, store_id, sku, name, price_minor, currency_code, stock_on_hand,
-				stock_reserved, low_stock_threshold, created_at, updated_at
-			FROM products WHERE store_id = $1 AND (id = ANY($2) OR sku = ANY($3)) ORDER BY id FOR UPDATE`,
-			s.ID, products[:], []string{})
-		if err != nil {
-			return err
-		}
+		// Idempotency check and product locks (in id order), pipelined in one round trip.
 		type product struct {
 			ID                         uuid.UUID
 			StoreID                    uuid.UUID
@@ -164,8 +149,27 @@ func (c *rawClient) write(ctx context.Context, s benchStore) error {
 			OnHand, Reserved, LowStock int
 			CreatedAt, UpdatedAt       time.Time
 		}
-		locked, err := pgx.CollectRows(rows, pgx.RowToStructByPos[product])
-		if err != nil {
+		var locked []product
+		b := &pgx.Batch{}
+		b.Queue(`SELECT id, request_hash FROM orders WHERE store_id = $1 AND idempotency_key = $2`,
+			s.ID, key).Query(func(rows pgx.Rows) error {
+			n := 0
+			for rows.Next() {
+				n++
+			}
+			if n > 0 {
+				return fmt.Errorf("idempotency lookup: want no order, got %d", n)
+			}
+			return rows.Err()
+		})
+		b.Queue(`SELECT id, store_id, sku, name, price_minor, currency_code, stock_on_hand,
+				stock_reserved, low_stock_threshold, created_at, updated_at
+			FROM products WHERE store_id = $1 AND (id = ANY($2) OR sku = ANY($3)) ORDER BY id FOR UPDATE`,
+			s.ID, products[:], []string{}).Query(func(rows pgx.Rows) (err error) {
+			locked, err = pgx.CollectRows(rows, pgx.RowToStructByPos[product])
+			return err
+		})
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
 		byID := make(map[uuid.UUID]product, len(locked))
@@ -183,18 +187,20 @@ func (c *rawClient) write(ctx context.Context, s benchStore) error {
 			skus[i], names[i], unit[i], totals[i] = p.SKU, p.Name, p.PriceMinor, p.PriceMinor*int64(qty[i])
 			total += totals[i]
 		}
-		if _, err := tx.Exec(ctx, `UPDATE products p SET stock_reserved = p.stock_reserved + r.qty, updated_at = now()
-			FROM unnest($2::uuid[], $3::int[]) AS r(id, qty) WHERE p.store_id = $1 AND p.id = r.id`,
-			s.ID, products[:], qty[:]); err != nil {
-			return err
-		}
-		// Customer upsert.
+		// Stock reservation and customer upsert, pipelined in one round trip.
 		var customerID uuid.UUID
-		if err := tx.QueryRow(ctx, `INSERT INTO customers (store_id, email, name) VALUES ($1, $2, $3)
+		b = &pgx.Batch{}
+		b.Queue(`UPDATE products p SET stock_reserved = p.stock_reserved + r.qty, updated_at = now()
+			FROM unnest($2::uuid[], $3::int[]) AS r(id, qty) WHERE p.store_id = $1 AND p.id = r.id`,
+			s.ID, products[:], qty[:])
+		b.Queue(`INSERT INTO customers (store_id, email, name) VALUES ($1, $2, $3)
 			ON CONFLICT (store_id, email) DO UPDATE SET name = COALESCE(EXCLUDED.name, customers.name),
 				updated_at = CASE WHEN EXCLUDED.name IS DISTINCT FROM customers.name AND EXCLUDED.name IS NOT NULL
 					THEN now() ELSE customers.updated_at END
-			RETURNING id`, s.ID, customerEmail(s.No, cust), customerName(cust)).Scan(&customerID); err != nil {
+			RETURNING id`, s.ID, customerEmail(s.No, cust), customerName(cust)).QueryRow(func(row pgx.Row) error {
+			return row.Scan(&customerID)
+		})
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
 		// The fraud-check job.
@@ -205,7 +211,7 @@ func (c *rawClient) write(ctx context.Context, s benchStore) error {
 			return err
 		}
 		// Number, order, lines and event, pipelined in one round trip.
-		b := &pgx.Batch{}
+		b = &pgx.Batch{}
 		b.Queue(`WITH n AS (
 				UPDATE store_counters SET last_order_number = last_order_number + 1
 				WHERE store_id = $1 RETURNING last_order_number)

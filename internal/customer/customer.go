@@ -37,19 +37,21 @@ func scanRows(rows pgx.Rows) ([]Customer, error) {
 	})
 }
 
-// Upsert finds storeID's customer by (normalised) email or creates it, inside the
-// caller's transaction, and returns its id. A given name replaces the stored one.
-func Upsert(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, email string, name *string) (uuid.UUID, error) {
-	var id uuid.UUID
-	err := tx.QueryRow(ctx, `INSERT INTO customers (store_id, email, name) VALUES ($1, $2, $3)
+// Upsert is the statement that finds storeID's customer by (normalised) email or
+// creates it, in the caller's transaction (db.Send), and puts its id into id. A given
+// name replaces the stored one.
+func Upsert(storeID uuid.UUID, email string, name *string, id *uuid.UUID) db.Queued {
+	return db.Queued{SQL: `INSERT INTO customers (store_id, email, name) VALUES ($1, $2, $3)
 		ON CONFLICT (store_id, email) DO UPDATE SET name = COALESCE(EXCLUDED.name, customers.name),
 			updated_at = CASE WHEN EXCLUDED.name IS DISTINCT FROM customers.name AND EXCLUDED.name IS NOT NULL
 				THEN now() ELSE customers.updated_at END
-		RETURNING id`, storeID, email, name).Scan(&id)
-	if err != nil {
-		return uuid.Nil, fmt.Errorf("upsert customer: %w", err)
-	}
-	return id, nil
+		RETURNING id`, Args: []any{storeID, email, name},
+		Scan: func(rows pgx.Rows) (err error) {
+			if *id, err = pgx.CollectExactlyOneRow(rows, pgx.RowTo[uuid.UUID]); err != nil {
+				return fmt.Errorf("upsert customer: %w", err)
+			}
+			return nil
+		}}
 }
 
 // Service reads customers.

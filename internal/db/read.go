@@ -55,16 +55,47 @@ func (d *DB) ReadAll(ctx context.Context, scope Scope, qs ...Queued) error {
 		return fmt.Errorf("acquire connection: %w", err)
 	}
 	defer conn.Release()
-	b := &pgx.Batch{}
-	b.Queue(setScopeSQL, scope.args()...)
+	return Send(ctx, conn, append([]Queued{Exec(setScopeSQL, scope.args()...)}, qs...)...)
+}
+
+// Exec queues a statement whose only result is whether it succeeded.
+func Exec(sql string, args ...any) Queued {
+	return Queued{SQL: sql, Args: args, Scan: func(rows pgx.Rows) error {
+		rows.Close()
+		return rows.Err()
+	}}
+}
+
+// MaybeRow queues a query of at most one row: found says whether there was one, and
+// its columns are scanned into dest.
+func MaybeRow(found *bool, sql string, args []any, dest ...any) Queued {
+	return Queued{SQL: sql, Args: args, Scan: func(rows pgx.Rows) error {
+		defer rows.Close()
+		if *found = rows.Next(); *found {
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+		}
+		rows.Close()
+		return rows.Err()
+	}}
+}
+
+// Batcher is what Send pipelines on: a pgx.Tx or a pooled connection.
+type Batcher interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// Send runs statements that do not depend on each other's results in one round trip
+// (a pipeline) on b, and hands each its rows, in order. Inside a transaction this is
+// how its independent steps share a round trip; the first failure stops the rest.
+func Send(ctx context.Context, b Batcher, qs ...Queued) error {
+	batch := &pgx.Batch{}
 	for _, q := range qs {
-		b.Queue(q.SQL, q.Args...)
+		batch.Queue(q.SQL, q.Args...)
 	}
-	br := conn.SendBatch(ctx, b)
+	br := b.SendBatch(ctx, batch)
 	defer br.Close()
-	if _, err := br.Exec(); err != nil {
-		return fmt.Errorf("set tenant scope: %w", err)
-	}
 	for _, q := range qs {
 		rows, err := br.Query()
 		if err != nil {

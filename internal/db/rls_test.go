@@ -224,3 +224,36 @@ func TestReadAllIsScoped(t *testing.T) {
 	require.NoError(t, d.ReadAll(ctx, db.StoreScope(a), count("orders", &orders)))
 	assert.Equal(t, []uuid.UUID{a}, orders)
 }
+
+// Tx sends BEGIN and the scope's settings as one message: every setting arrives, and
+// none outlives the transaction.
+func TestTxSetsTheWholeScopeLocally(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, err := db.Open(ctx, dbtest.Get(t).AppURL, 1)
+	require.NoError(t, err)
+	defer pool.Close()
+	d := db.New(pool)
+	scope := db.Scope{StoreID: uuid.New(), UserID: uuid.New(), APIKeyHash: []byte{0xde, 0xad, 0xbe, 0xef}}
+	settings := `SELECT current_setting('app.store_id'), current_setting('app.user_id'),
+		current_setting('app.api_key_hash'), current_setting('transaction_isolation')`
+	var store, user, hash, isolation string
+	require.NoError(t, d.Tx(ctx, scope, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, settings).Scan(&store, &user, &hash, &isolation)
+	}))
+	assert.Equal(t, []string{scope.StoreID.String(), scope.UserID.String(), "deadbeef", "read committed"},
+		[]string{store, user, hash, isolation})
+
+	require.NoError(t, pool.QueryRow(ctx, `SELECT coalesce(current_setting('app.store_id', true), ''),
+		coalesce(current_setting('app.user_id', true), '')`).Scan(&store, &user))
+	assert.Empty(t, store+user, "the scope leaked out of its transaction")
+
+	// A failing transaction rolls back and leaves the connection usable.
+	err = d.Tx(ctx, db.StoreScope(scope.StoreID), func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `SELECT 1/0`)
+		return err
+	})
+	require.Error(t, err)
+	require.NoError(t, pool.QueryRow(ctx, `SELECT coalesce(current_setting('app.store_id', true), '')`).Scan(&store))
+	assert.Empty(t, store)
+}

@@ -75,22 +75,6 @@ func (s *Service) Create(ctx context.Context, storeID uuid.UUID, p CreateParams)
 }
 
 func (s *Service) create(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, p *CreateParams, hash []byte) (Order, bool, error) {
-	var prevID uuid.UUID
-	var prevHash []byte
-	err := tx.QueryRow(ctx, `SELECT id, request_hash FROM orders WHERE store_id = $1 AND idempotency_key = $2`,
-		storeID, p.IdempotencyKey).Scan(&prevID, &prevHash)
-	switch {
-	case err == nil:
-		if string(prevHash) != string(hash) {
-			return Order{}, false, &apperr.Error{Code: apperr.Conflict, Field: "input.idempotencyKey",
-				Message: "this idempotencyKey was already used for an order with different input"}
-		}
-		o, err := scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM orders WHERE store_id = $1 AND id = $2`, storeID, prevID))
-		return o, true, err
-	case !errors.Is(err, pgx.ErrNoRows):
-		return Order{}, false, fmt.Errorf("check idempotency key: %w", err)
-	}
-
 	demands := make([]product.Demand, len(p.Lines))
 	for i, l := range p.Lines {
 		d := product.Demand{ID: l.Product, Quantity: l.Quantity, Field: fmt.Sprintf("input.lines.%d.productId", i)}
@@ -99,11 +83,31 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, p *C
 		}
 		demands[i] = d
 	}
-	products, err := product.Reserve(ctx, tx, storeID, demands)
+	reservation := product.NewReservation(storeID, demands)
+
+	// The idempotency check and the product locks share a round trip; a replay then
+	// merely held the locks until its (empty) commit.
+	var replay bool
+	var prevID uuid.UUID
+	var prevHash []byte
+	err := db.Send(ctx, tx, db.MaybeRow(&replay, `SELECT id, request_hash FROM orders WHERE store_id = $1 AND idempotency_key = $2`,
+		[]any{storeID, p.IdempotencyKey}, &prevID, &prevHash), reservation.Lock())
 	if err != nil {
 		return Order{}, false, err
 	}
+	if replay {
+		if string(prevHash) != string(hash) {
+			return Order{}, false, &apperr.Error{Code: apperr.Conflict, Field: "input.idempotencyKey",
+				Message: "this idempotencyKey was already used for an order with different input"}
+		}
+		o, err := scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM orders WHERE store_id = $1 AND id = $2`, storeID, prevID))
+		return o, true, err
+	}
 
+	products, reserve, err := reservation.Check()
+	if err != nil {
+		return Order{}, false, err
+	}
 	addr, err := json.Marshal(p.ShippingAddress)
 	if err != nil {
 		return Order{}, false, err
@@ -122,7 +126,8 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, p *C
 	}
 	o.TotalMinor = o.SubtotalMinor
 
-	if o.CustomerID, err = customer.Upsert(ctx, tx, storeID, p.CustomerEmail, p.CustomerName); err != nil {
+	// Reserving the stock and finding the customer share the next round trip.
+	if err := db.Send(ctx, tx, reserve, customer.Upsert(storeID, p.CustomerEmail, p.CustomerName, &o.CustomerID)); err != nil {
 		return Order{}, false, err
 	}
 	if _, err := s.jobs.InsertTx(ctx, tx, CheckFraudArgs{StoreID: storeID, OrderID: o.ID}, nil); err != nil {
