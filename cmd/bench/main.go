@@ -93,7 +93,7 @@ func run(ctx context.Context, o options) error {
 		return fmt.Errorf("data set: %w", err)
 	}
 	defer ds.close()
-	raw, err := newRawClient(ctx, ds, o.concurrency)
+	raw, err := newRawClient(ctx, ds)
 	if err != nil {
 		return fmt.Errorf("raw client: %w", err)
 	}

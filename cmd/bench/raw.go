@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ordergraph/ordergraph/internal/config"
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/money"
 )
@@ -82,13 +83,13 @@ type rawClient struct {
 	stores []benchStore
 }
 
-// newRawClient connects one app-role connection per concurrent client.
-func newRawClient(ctx context.Context, d *dataset, concurrency int) (*rawClient, error) {
+// newRawClient connects a pool of app-role connections the size of the server's.
+func newRawClient(ctx context.Context, d *dataset) (*rawClient, error) {
 	url, err := d.appURL()
 	if err != nil {
 		return nil, err
 	}
-	pool, err := db.Open(ctx, url, 16)
+	pool, err := db.Open(ctx, url, config.DefaultDBMaxConns)
 	if err != nil {
 		return nil, err
 	}
