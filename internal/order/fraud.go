@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/money"
 )
@@ -52,21 +53,22 @@ func Screen(o Order, lines []Line) []string {
 // AWAITING_PAYMENT, or to ON_HOLD with the reasons on its timeline. An order that is no
 // longer PENDING (cancelled meanwhile, or a retried job) is left as it is; done=false.
 func (s *Service) ScreenTx(ctx context.Context, tx pgx.Tx, storeID, orderID uuid.UUID) (o Order, done bool, err error) {
-	o, err = scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM orders WHERE store_id = $1 AND id = $2 FOR UPDATE`, storeID, orderID))
+	// The order (locked) and its lines in one round trip.
+	var found bool
+	var lines []Line
+	err = db.Send(ctx, tx,
+		db.MaybeRow(&found, `SELECT `+columns+` FROM orders WHERE store_id = $1 AND id = $2 FOR UPDATE`,
+			[]any{storeID, orderID}, o.scanTargets()...),
+		db.Into(`SELECT `+lineColumns+` FROM order_lines WHERE store_id = $1 AND order_id = $2 ORDER BY line_no`,
+			[]any{storeID, orderID}, db.StructsByPos[Line], func(ls []Line) { lines = ls }))
 	if err != nil {
 		return o, false, err
+	}
+	if !found {
+		return o, false, apperr.NotFoundf("order not found")
 	}
 	if o.Status != StatusPending {
 		return o, false, nil
-	}
-	rows, err := tx.Query(ctx, `SELECT `+lineColumns+` FROM order_lines WHERE store_id = $1 AND order_id = $2
-		ORDER BY line_no`, storeID, orderID)
-	if err != nil {
-		return o, false, err
-	}
-	lines, err := db.StructsByPos[Line](rows)
-	if err != nil {
-		return o, false, err
 	}
 	if reasons := Screen(o, lines); len(reasons) > 0 {
 		o, err = transitionTx(ctx, tx, storeID, orderID, StatusPending, StatusOnHold, EventFlagged,

@@ -34,10 +34,15 @@ const columns = `id, store_id, number, status, customer_id, currency_code, subto
 
 const lineColumns = `order_id, line_no, product_id, sku, name, quantity, unit_price_minor, total_minor, currency_code`
 
+// scanTargets are the destinations of columns, in order.
+func (o *Order) scanTargets() []any {
+	return []any{&o.ID, &o.StoreID, &o.Number, &o.Status, &o.CustomerID, &o.CurrencyCode, &o.SubtotalMinor,
+		&o.TotalMinor, &o.ShippingAddressJSON, &o.Note, &o.IdempotencyKey, &o.CreatedAt, &o.UpdatedAt}
+}
+
 func scan(row pgx.Row) (Order, error) {
 	var o Order
-	err := row.Scan(&o.ID, &o.StoreID, &o.Number, &o.Status, &o.CustomerID, &o.CurrencyCode, &o.SubtotalMinor,
-		&o.TotalMinor, &o.ShippingAddressJSON, &o.Note, &o.IdempotencyKey, &o.CreatedAt, &o.UpdatedAt)
+	err := row.Scan(o.scanTargets()...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return o, apperr.NotFoundf("order not found")
 	}
@@ -180,23 +185,6 @@ func insertNumbered(ctx context.Context, tx pgx.Tx, o *Order, lines []Line, hash
 			money.FormatMinor(o.TotalMinor, o.CurrencyCode), o.CurrencyCode), data)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("insert order: %w", err)
-	}
-	return nil
-}
-
-// AppendEvent adds a step to an order's timeline inside the caller's transaction.
-func AppendEvent(ctx context.Context, tx pgx.Tx, storeID, orderID uuid.UUID, typ, message string, data map[string]any) error {
-	if data == nil {
-		data = map[string]any{}
-	}
-	b, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO order_events (store_id, order_id, type, message, data) VALUES ($1, $2, $3, $4, $5)`,
-		storeID, orderID, typ, message, b)
-	if err != nil {
-		return fmt.Errorf("append order event: %w", err)
 	}
 	return nil
 }

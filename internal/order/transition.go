@@ -2,6 +2,7 @@ package order
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -43,17 +44,27 @@ func transitionTx(ctx context.Context, tx pgx.Tx, storeID, id uuid.UUID, from, t
 	if !CanTransition(from, to) {
 		return Order{}, apperr.Conflictf("an order cannot go from %s to %s", from, to)
 	}
-	o, err := scan(tx.QueryRow(ctx, `UPDATE orders SET status = $4, updated_at = now()
-		WHERE store_id = $1 AND id = $2 AND status = $3 RETURNING `+columns, storeID, id, from, to))
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["from"], data["to"] = from, to
+	b, err := json.Marshal(data)
+	if err != nil {
+		return Order{}, err
+	}
+	// The move and its event in one statement (one round trip): no row moved, no event.
+	o, err := scan(tx.QueryRow(ctx, `WITH moved AS (
+			UPDATE orders SET status = $4, updated_at = now()
+			WHERE store_id = $1 AND id = $2 AND status = $3 RETURNING `+columns+`),
+		event AS (
+			INSERT INTO order_events (store_id, order_id, type, message, data)
+			SELECT $1, $2, $5, $6, $7 FROM moved)
+		SELECT `+columns+` FROM moved`, storeID, id, from, to, event, message, b))
 	if errors.Is(err, apperr.ErrNotFound) {
 		return Order{}, errStale
 	}
 	if err != nil {
 		return Order{}, fmt.Errorf("order %s %s -> %s: %w", id, from, to, err)
 	}
-	if data == nil {
-		data = map[string]any{}
-	}
-	data["from"], data["to"] = from, to
-	return o, AppendEvent(ctx, tx, storeID, id, event, message, data)
+	return o, nil
 }
