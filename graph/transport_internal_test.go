@@ -1,9 +1,10 @@
 package graph
 
 import (
-	"bytes"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -27,9 +28,11 @@ func TestWriteResponseMatchesEncodingJSON(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			want, err := json.Marshal(resp)
 			require.NoError(t, err)
-			var got bytes.Buffer
-			writeResponse(&got, resp)
-			assert.Equal(t, string(want), got.String())
+			got := httptest.NewRecorder()
+			writeResponse(got, http.StatusTeapot, resp)
+			assert.Equal(t, string(want), got.Body.String())
+			assert.Equal(t, http.StatusTeapot, got.Code)
+			assert.Equal(t, strconv.Itoa(len(want)), got.Header().Get("Content-Length"))
 		})
 	}
 }

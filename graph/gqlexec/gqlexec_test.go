@@ -290,3 +290,20 @@ func TestObjectOfManyFields(t *testing.T) {
 	o.Dispatch(context.Background())
 	assert.Equal(t, want+"}", marshal(o))
 }
+
+// A recycled response buffer comes back empty, whatever it held.
+func TestResponseBufferComesBackEmpty(t *testing.T) {
+	for range 100 {
+		b := gqlexec.ResponseBuffer()
+		if b.Len() != 0 {
+			t.Fatalf("ResponseBuffer returned %d bytes of an earlier response", b.Len())
+		}
+		b.WriteString(`{"orders":{"edges":[]}}`)
+		gqlexec.RecycleResponse(b.Bytes())
+	}
+	gqlexec.RecycleResponse(nil)                     // error responses have no data
+	gqlexec.RecycleResponse(make([]byte, 10, 2<<20)) // too big to keep: left to the GC
+	if b := gqlexec.ResponseBuffer(); b.Len() != 0 {
+		t.Fatalf("ResponseBuffer returned %d bytes", b.Len())
+	}
+}

@@ -50,6 +50,11 @@ var rewrites = []rewrite{
 		new: "gqlexec.MarshalSlice(",
 	},
 	{
+		why: "write a query's response into a recycled buffer instead of growing a new one to ≈ 150 kB by doubling",
+		old: "var buf bytes.Buffer\n\t\t\tdata.MarshalGQL(&buf)\n\t\t\tresponse.Data = buf.Bytes()",
+		new: "buf := gqlexec.ResponseBuffer()\n\t\t\tdata.MarshalGQL(buf)\n\t\t\tresponse.Data = buf.Bytes()",
+	},
+	{
 		why: "build an object's @defer group only when a field is deferred (it computes the response path)",
 		old: "deferred := graphql.NewDeferredGroup(ctx)",
 		new: "var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred",
