@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -42,7 +41,7 @@ type Config struct {
 func NewHandler(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", authenticate(cfg.Authenticator, cfg.GraphQL))
-	mux.Handle("GET /playground", playground.Handler("Ordergraph playground", "/graphql"))
+	mux.Handle("GET /playground", playgroundHandler("Ordergraph playground", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
