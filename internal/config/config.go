@@ -16,12 +16,9 @@ import (
 	"time"
 )
 
-// DefaultDBMaxConns is the default size of the connection pool. Small on purpose: a
-// PostgreSQL backend per connection competes for the database's cores, and past two to
-// four per core more connections only add switching and lock queues. Measured on the
-// 2-core bench machine, 8 answered more requests with a shorter tail than 16
-// (docs/performance.md).
-const DefaultDBMaxConns = 8
+// DefaultDBMaxConns is the default size of the connection pool, which the API and the
+// job workers share; reads use at most half of it at once (db.New).
+const DefaultDBMaxConns = 16
 
 // Config is the process configuration.
 type Config struct {

@@ -35,6 +35,8 @@ func StoreScope(storeID uuid.UUID) Scope { return Scope{StoreID: storeID} }
 // DB is the application's database: a pool connected as the app role, which RLS binds.
 type DB struct {
 	Pool *pgxpool.Pool
+	// reads bounds the scoped reads running at once to half the pool (see New).
+	reads chan struct{}
 }
 
 // PoolConfig parses url into a pool configuration with Ordergraph's connection setup.
@@ -77,7 +79,31 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error)
 }
 
 // New wraps a pool.
-func New(pool *pgxpool.Pool) *DB { return &DB{Pool: pool} }
+//
+// Reads (Read, ReadAll) may hold at most half of the pool's connections at once. A
+// read only computes — it never waits on a lock — so past a few per database core,
+// more of them at once only share the cores more finely and lengthen every one (on the
+// 2-core bench machine: p99 150 ms with 16 reads at once, 110 ms with 8, at more
+// requests per second). Writes wait on row locks (stock, order numbers) and keep the
+// whole pool: with 8 connections WRITE lost a fifth of its throughput.
+func New(pool *pgxpool.Pool) *DB {
+	return &DB{Pool: pool, reads: make(chan struct{}, max(1, pool.Config().MaxConns/2))}
+}
+
+// acquireRead takes a connection for a read, waiting for a read slot first (FIFO).
+func (d *DB) acquireRead(ctx context.Context) (conn *pgxpool.Conn, release func(), err error) {
+	select {
+	case d.reads <- struct{}{}:
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+	conn, err = d.Pool.Acquire(ctx)
+	if err != nil {
+		<-d.reads
+		return nil, nil, fmt.Errorf("acquire connection: %w", err)
+	}
+	return conn, func() { conn.Release(); <-d.reads }, nil
+}
 
 const setScopeSQL = `SELECT set_config('app.store_id', $1, true),
 	set_config('app.user_id', $2, true), set_config('app.api_key_hash', $3, true)`

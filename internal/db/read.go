@@ -21,11 +21,11 @@ import (
 // fn must only read, and must close what Query returns (pgx.CollectRows and
 // QueryRow do).
 func (d *DB) Read(ctx context.Context, scope Scope, fn func(q Querier) error) error {
-	conn, err := d.Pool.Acquire(ctx)
+	conn, release, err := d.acquireRead(ctx)
 	if err != nil {
-		return fmt.Errorf("acquire connection: %w", err)
+		return err
 	}
-	defer conn.Release()
+	defer release()
 	return fn(&scopedReader{conn: conn, scope: scope.args()})
 }
 
@@ -51,11 +51,11 @@ func Into[T any](sql string, args []any, scan func(pgx.Rows) ([]T, error), put f
 // ReadAll runs independent read-only queries limited to scope in one round trip:
 // pipelined behind one set_config, as one implicit transaction (see Read).
 func (d *DB) ReadAll(ctx context.Context, scope Scope, qs ...Queued) error {
-	conn, err := d.Pool.Acquire(ctx)
+	conn, release, err := d.acquireRead(ctx)
 	if err != nil {
-		return fmt.Errorf("acquire connection: %w", err)
+		return err
 	}
-	defer conn.Release()
+	defer release()
 	return Send(ctx, conn, append([]Queued{Exec(setScopeSQL, scope.args()...)}, qs...)...)
 }
 
