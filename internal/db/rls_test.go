@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -256,4 +258,51 @@ func TestTxSetsTheWholeScopeLocally(t *testing.T) {
 	require.Error(t, err)
 	require.NoError(t, pool.QueryRow(ctx, `SELECT coalesce(current_setting('app.store_id', true), '')`).Scan(&store))
 	assert.Empty(t, store)
+}
+
+// Reads hold at most half the pool at once; a read that cannot get a slot before its
+// context ends fails with the context's error.
+func TestReadsUseAtMostHalfThePool(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, err := db.Open(ctx, dbtest.Get(t).AppURL, 4)
+	require.NoError(t, err)
+	defer pool.Close()
+	d := db.New(pool)
+
+	var running, most atomic.Int32
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			err := d.Read(ctx, db.StoreScope(uuid.New()), func(q db.Querier) error {
+				n := running.Add(1)
+				defer running.Add(-1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				_, err := q.Exec(ctx, `SELECT pg_sleep(0.02)`)
+				return err
+			})
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, int32(2), most.Load(), "reads at once with a pool of 4")
+
+	hold := make(chan struct{})
+	held := make(chan struct{}, 2)
+	for range 2 {
+		wg.Go(func() {
+			_ = d.Read(ctx, db.Scope{}, func(db.Querier) error { held <- struct{}{}; <-hold; return nil })
+		})
+	}
+	<-held
+	<-held
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	err = d.Read(short, db.Scope{}, func(db.Querier) error { return nil })
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	close(hold)
+	wg.Wait()
+	// The pool's connections are all free again: writes were never limited.
+	require.NoError(t, d.Tx(ctx, db.Scope{}, func(pgx.Tx) error { return nil }))
 }
