@@ -132,18 +132,18 @@ func (l *Loaders) PrefetchOrders(ctx context.Context, rel Relations) error {
 	var qs []db.Queued
 	var prime []func()
 	if ids := pending(l.Customer, rel.Customer); len(ids) > 0 {
-		got := map[uuid.UUID]customer.Customer{}
+		got := make(map[uuid.UUID]customer.Customer, len(ids))
 		qs = append(qs, customer.ManyQuery(l.storeID, ids, got))
 		prime = append(prime, func() { l.Customer.prime(ids, pointers(got)) })
 	}
 	if ids := pending(l.Lines, rel.Lines); len(ids) > 0 {
 		if rel.Products {
-			products := map[uuid.UUID]product.Product{}
+			products := make(map[uuid.UUID]product.Product, 2*len(ids)) // about two per order
 			qs = append(qs, product.OfOrdersQuery(l.storeID, ids, products))
 			// Primed before the lines announce their products, which then find them fetched.
 			prime = append(prime, func() { l.Product.prime(keys(products), pointers(products)) })
 		}
-		got := map[uuid.UUID][]order.Line{}
+		got := make(map[uuid.UUID][]order.Line, len(ids))
 		qs = append(qs, order.LinesQuery(l.storeID, ids, got))
 		prime = append(prime, func() {
 			l.Lines.prime(ids, got)
@@ -151,12 +151,12 @@ func (l *Loaders) PrefetchOrders(ctx context.Context, rel Relations) error {
 		})
 	}
 	if ids := pending(l.Payments, rel.Payments); len(ids) > 0 {
-		got := map[uuid.UUID][]payment.Payment{}
+		got := make(map[uuid.UUID][]payment.Payment, len(ids))
 		qs = append(qs, payment.ByOrdersQuery(l.storeID, ids, got))
 		prime = append(prime, func() { l.Payments.prime(ids, got) })
 	}
 	if ids := pending(l.Invoice, rel.Invoice); len(ids) > 0 {
-		got := map[uuid.UUID]invoice.Invoice{}
+		got := make(map[uuid.UUID]invoice.Invoice, len(ids))
 		qs = append(qs, invoice.ByOrdersQuery(l.storeID, ids, got))
 		prime = append(prime, func() { l.Invoice.prime(ids, pointers(got)) })
 	}
