@@ -139,7 +139,7 @@ func (c *rawClient) write(ctx context.Context, s benchStore) error {
 	cust := rand.IntN(customerPool)
 	addr := fmt.Sprintf(`{"name": %q, "line1": "Hauptstraße 1", "city": "Berlin", "postalCode": "10115", "countryCode": "DE"}`,
 		customerName(cust))
-	return c.db.Tx(ctx, db.StoreScope(s.ID), func(tx pgx.Tx) error {
+	return c.db.TxCommitting(ctx, db.StoreScope(s.ID), func(tx pgx.Tx) ([]db.Queued, error) {
 		// Idempotency check and product locks (in id order), pipelined in one round trip.
 		type product struct {
 			ID                         uuid.UUID
@@ -171,7 +171,7 @@ func (c *rawClient) write(ctx context.Context, s benchStore) error {
 			return err
 		})
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return err
+			return nil, err
 		}
 		byID := make(map[uuid.UUID]product, len(locked))
 		for _, p := range locked {
@@ -183,7 +183,7 @@ func (c *rawClient) write(ctx context.Context, s benchStore) error {
 		for i, id := range products {
 			p, ok := byID[id]
 			if !ok || p.OnHand-p.Reserved < int(qty[i]) {
-				return fmt.Errorf("product %s missing or short", id)
+				return nil, fmt.Errorf("product %s missing or short", id)
 			}
 			skus[i], names[i], unit[i], totals[i] = p.SKU, p.Name, p.PriceMinor, p.PriceMinor*int64(qty[i])
 			total += totals[i]
@@ -202,34 +202,36 @@ func (c *rawClient) write(ctx context.Context, s benchStore) error {
 			return row.Scan(&customerID)
 		})
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return err
+			return nil, err
 		}
 		// The fraud-check job.
 		orderID := uuid.New()
 		if _, err := tx.Exec(ctx, `INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at)
 			VALUES ($1, 'order_check_fraud', 25, 1, 'default', 'available', now())`,
 			fmt.Sprintf(`{"store_id": %q, "order_id": %q}`, s.ID, orderID)); err != nil {
-			return err
+			return nil, err
 		}
-		// Number, order, lines and event, pipelined in one round trip.
-		b = &pgx.Batch{}
-		b.Queue(`WITH n AS (
+		// Number, order, lines and event, pipelined with the COMMIT in one round trip.
+		var number int64
+		var createdAt, updatedAt time.Time
+		return []db.Queued{
+			db.Row(`WITH n AS (
 				UPDATE store_counters SET last_order_number = last_order_number + 1
 				WHERE store_id = $1 RETURNING last_order_number)
 			INSERT INTO orders (store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor,
 				shipping_address, note, idempotency_key, request_hash)
 			SELECT $1, $2, n.last_order_number, 'PENDING', $3, 'EUR', $4, $4, $5, NULL, $6, $7 FROM n
-			RETURNING number, created_at, updated_at`,
-			s.ID, orderID, customerID, total, addr, key, hash[:])
-		b.Queue(`INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,
+			RETURNING number, created_at, updated_at`, []any{s.ID, orderID, customerID, total, addr, key, hash[:]},
+				&number, &createdAt, &updatedAt),
+			db.Exec(`INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,
 				unit_price_minor, total_minor, currency_code)
 			SELECT $1, $2, *, 'EUR' FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::bigint[])`,
-			s.ID, orderID, []int32{1, 2, 3}, products[:], skus[:], names[:], qty[:], unit[:], totals[:])
-		b.Queue(`INSERT INTO order_events (store_id, order_id, type, message, data)
+				s.ID, orderID, []int32{1, 2, 3}, products[:], skus[:], names[:], qty[:], unit[:], totals[:]),
+			db.Exec(`INSERT INTO order_events (store_id, order_id, type, message, data)
 			SELECT $1, $2, 'order.created', format($3, o.number), $4 FROM orders o WHERE o.store_id = $1 AND o.id = $2`,
-			s.ID, orderID, fmt.Sprintf("Order #%%s placed: 3 line(s), total %s EUR", money.FormatMinor(total, "EUR")),
-			fmt.Sprintf(`{"idempotencyKey": %q}`, key))
-		return tx.SendBatch(ctx, b).Close()
+				s.ID, orderID, fmt.Sprintf("Order #%%s placed: 3 line(s), total %s EUR", money.FormatMinor(total, "EUR")),
+				fmt.Sprintf(`{"idempotencyKey": %q}`, key)),
+		}, nil
 	})
 }
 

@@ -130,6 +130,38 @@ func (d *DB) Tx(ctx context.Context, scope Scope, fn func(tx pgx.Tx) error) erro
 	return pgx.BeginTxFunc(ctx, d.Pool, pgx.TxOptions{BeginQuery: scope.beginSQL()}, fn)
 }
 
+// TxCommitting is Tx for a transaction whose last statements hold a lock others
+// queue for (a store's order counter): fn returns them instead of running them, and
+// they go to the server together with the COMMIT, in one round trip. The lock is then
+// held for as long as the server takes to run them and commit, not for a round trip to
+// the client and back as well — on a busy machine, most of the wait of everyone behind.
+// A failure anywhere rolls the transaction back.
+func (d *DB) TxCommitting(ctx context.Context, scope Scope, fn func(tx pgx.Tx) ([]Queued, error)) error {
+	conn, err := d.Pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire connection: %w", err)
+	}
+	// Released with a transaction still open (a panic, a lost connection), the pool
+	// closes the connection rather than reuse it.
+	defer conn.Release()
+	tx, err := conn.Conn().BeginTx(ctx, pgx.TxOptions{BeginQuery: scope.beginSQL()})
+	if err != nil {
+		return err
+	}
+	final, err := fn(tx)
+	if err == nil {
+		// After a failed statement PostgreSQL skips the rest of the pipeline, COMMIT
+		// included, and the transaction is left aborted.
+		err = Send(ctx, tx, append(final, Exec("COMMIT"))...)
+	}
+	if conn.Conn().PgConn().TxStatus() != 'I' {
+		if rerr := tx.Rollback(ctx); rerr != nil && err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
+
 // beginSQL is BEGIN followed by setScopeSQL with the scope's values inlined as
 // literals (a simple-protocol message carries no parameters). The values are uuids and
 // hex, so the quoting is a formality.

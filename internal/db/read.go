@@ -82,6 +82,23 @@ func MaybeRow(found *bool, sql string, args []any, dest ...any) Queued {
 	}}
 }
 
+// Row queues a query of one row, scanned into dest; no row is pgx.ErrNoRows.
+func Row(sql string, args []any, dest ...any) Queued {
+	var found bool
+	q := MaybeRow(&found, sql, args, dest...)
+	scan := q.Scan
+	q.Scan = func(rows pgx.Rows) error {
+		if err := scan(rows); err != nil {
+			return err
+		}
+		if !found {
+			return pgx.ErrNoRows
+		}
+		return nil
+	}
+	return q
+}
+
 // Batcher is what Send pipelines on: a pgx.Tx or a pooled connection.
 type Batcher interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults

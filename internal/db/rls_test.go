@@ -306,3 +306,44 @@ func TestReadsUseAtMostHalfThePool(t *testing.T) {
 	// The pool's connections are all free again: writes were never limited.
 	require.NoError(t, d.Tx(ctx, db.Scope{}, func(pgx.Tx) error { return nil }))
 }
+
+// TxCommitting commits with its final statements, and a failure among them (or in fn)
+// commits nothing and leaves the connection usable.
+func TestTxCommitting(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, err := db.Open(ctx, dbtest.Get(t).AppURL, 1)
+	require.NoError(t, err)
+	defer pool.Close()
+	d := db.New(pool)
+	products := func(s uuid.UUID) (n int) {
+		require.NoError(t, d.Read(ctx, db.StoreScope(s), func(q db.Querier) error {
+			return q.QueryRow(ctx, `SELECT count(*) FROM products`).Scan(&n)
+		}))
+		return n
+	}
+
+	failing := uuid.New()
+	err = d.TxCommitting(ctx, db.StoreScope(failing), func(tx pgx.Tx) ([]db.Queued, error) {
+		return []db.Queued{db.Exec(`SELECT 1/0`)}, fixtures(ctx, tx, failing)
+	})
+	require.Error(t, err)
+	assert.Zero(t, products(failing), "a failed final statement committed the transaction")
+
+	err = d.TxCommitting(ctx, db.StoreScope(failing), func(tx pgx.Tx) ([]db.Queued, error) {
+		if err := fixtures(ctx, tx, failing); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("changed my mind")
+	})
+	require.EqualError(t, err, "changed my mind")
+	assert.Zero(t, products(failing))
+
+	ok := uuid.New()
+	var seen int
+	require.NoError(t, d.TxCommitting(ctx, db.StoreScope(ok), func(tx pgx.Tx) ([]db.Queued, error) {
+		return []db.Queued{db.Row(`SELECT count(*) FROM products`, nil, &seen)}, fixtures(ctx, tx, ok)
+	}))
+	assert.Equal(t, 1, seen, "the final statements run inside the transaction")
+	assert.Equal(t, 1, products(ok))
+}

@@ -53,10 +53,6 @@ func scanRows(rows pgx.Rows) ([]Order, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Order, error) { return scan(r) })
 }
 
-// errReplayRace reports that a concurrent request with the same idempotency key
-// committed first; Create then answers as a replay.
-var errReplayRace = errors.New("idempotency key committed concurrently")
-
 // Create places an order in one transaction: idempotency check, stock reservation,
 // customer upsert, per-store number, order and lines, the first timeline event and
 // the first job. It returns replayed=true when the key was seen before with the same
@@ -67,19 +63,25 @@ func (s *Service) Create(ctx context.Context, storeID uuid.UUID, p CreateParams)
 	}
 	hash := p.hash()
 	for range 2 {
-		err = s.db.Tx(ctx, db.StoreScope(storeID), func(tx pgx.Tx) error {
-			var err error
-			o, replayed, err = s.create(ctx, tx, storeID, &p, hash)
-			return err
+		var created *Order // filled in by the final statements, which run after create returns
+		err = s.db.TxCommitting(ctx, db.StoreScope(storeID), func(tx pgx.Tx) (final []db.Queued, err error) {
+			created, replayed, final, err = s.create(ctx, tx, storeID, &p, hash)
+			return final, err
 		})
-		if !errors.Is(err, errReplayRace) {
-			return o, replayed, err
+		if created != nil {
+			o = *created
 		}
+		if c, ok := db.IsUniqueViolation(err); ok && c == "orders_store_id_idempotency_key_key" {
+			continue // a concurrent request with the same key committed first: a replay now
+		}
+		return o, replayed, err
 	}
 	return o, replayed, err
 }
 
-func (s *Service) create(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, p *CreateParams, hash []byte) (Order, bool, error) {
+// create runs the order's transaction up to its last statements, which it returns:
+// numbering, order, lines and event go with the COMMIT (db.TxCommitting).
+func (s *Service) create(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, p *CreateParams, hash []byte) (*Order, bool, []db.Queued, error) {
 	demands := make([]product.Demand, len(p.Lines))
 	for i, l := range p.Lines {
 		d := product.Demand{ID: l.Product, Quantity: l.Quantity, Field: fmt.Sprintf("input.lines.%d.productId", i)}
@@ -98,24 +100,24 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, p *C
 	err := db.Send(ctx, tx, db.MaybeRow(&replay, `SELECT id, request_hash FROM orders WHERE store_id = $1 AND idempotency_key = $2`,
 		[]any{storeID, p.IdempotencyKey}, &prevID, &prevHash), reservation.Lock())
 	if err != nil {
-		return Order{}, false, err
+		return nil, false, nil, err
 	}
 	if replay {
 		if string(prevHash) != string(hash) {
-			return Order{}, false, &apperr.Error{Code: apperr.Conflict, Field: "input.idempotencyKey",
+			return nil, false, nil, &apperr.Error{Code: apperr.Conflict, Field: "input.idempotencyKey",
 				Message: "this idempotencyKey was already used for an order with different input"}
 		}
 		o, err := scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM orders WHERE store_id = $1 AND id = $2`, storeID, prevID))
-		return o, true, err
+		return &o, true, nil, err
 	}
 
 	products, reserve, err := reservation.Check()
 	if err != nil {
-		return Order{}, false, err
+		return nil, false, nil, err
 	}
 	addr, err := json.Marshal(p.ShippingAddress)
 	if err != nil {
-		return Order{}, false, err
+		return nil, false, nil, err
 	}
 	o := Order{ID: uuid.New(), StoreID: storeID, Status: StatusPending, ShippingAddressJSON: addr,
 		Note: p.Note, IdempotencyKey: p.IdempotencyKey, CurrencyCode: products[0].CurrencyCode}
@@ -127,29 +129,26 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, p *C
 		o.SubtotalMinor += lines[i].TotalMinor
 	}
 	if o.SubtotalMinor > money.MaxMinor {
-		return Order{}, false, apperr.Invalid("input.lines", "the order total is too large")
+		return nil, false, nil, apperr.Invalid("input.lines", "the order total is too large")
 	}
 	o.TotalMinor = o.SubtotalMinor
 
 	// Reserving the stock and finding the customer share the next round trip.
 	if err := db.Send(ctx, tx, reserve, customer.Upsert(storeID, p.CustomerEmail, p.CustomerName, &o.CustomerID)); err != nil {
-		return Order{}, false, err
+		return nil, false, nil, err
 	}
 	if _, err := s.jobs.InsertTx(ctx, tx, CheckFraudArgs{StoreID: storeID, OrderID: o.ID}, nil); err != nil {
-		return Order{}, false, fmt.Errorf("enqueue fraud check: %w", err)
+		return nil, false, nil, fmt.Errorf("enqueue fraud check: %w", err)
 	}
-	err = insertNumbered(ctx, tx, &o, lines, hash)
-	if c, ok := db.IsUniqueViolation(err); ok && c == "orders_store_id_idempotency_key_key" {
-		return Order{}, false, errReplayRace
-	}
-	return o, false, err
+	final, err := insertNumbered(&o, lines, hash)
+	return &o, false, final, err
 }
 
-// insertNumbered takes the store's next order number and writes the order, its lines
-// and its first event, in one round trip. It comes last on purpose: the counter row
-// serialises a store's intake until commit, so the shorter the stretch from here to
-// COMMIT, the more orders a store takes in parallel.
-func insertNumbered(ctx context.Context, tx pgx.Tx, o *Order, lines []Line, hash []byte) error {
+// insertNumbered is the order's last statements: the store's next order number with
+// the order, its lines and its first event. They go last on purpose, with the COMMIT:
+// the counter row serialises a store's intake until commit, so the shorter the stretch
+// from numbering to COMMIT, the more orders a store takes in parallel.
+func insertNumbered(o *Order, lines []Line, hash []byte) ([]db.Queued, error) {
 	n := len(lines)
 	nos, products, qtys := make([]int32, n), make([]uuid.UUID, n), make([]int32, n)
 	skus, names := make([]string, n), make([]string, n)
@@ -160,31 +159,28 @@ func insertNumbered(ctx context.Context, tx pgx.Tx, o *Order, lines []Line, hash
 	}
 	data, err := json.Marshal(map[string]any{"idempotencyKey": o.IdempotencyKey})
 	if err != nil {
-		return err
+		return nil, err
 	}
-
-	b := &pgx.Batch{}
-	b.Queue(`WITH n AS (
-			UPDATE store_counters SET last_order_number = last_order_number + 1
-			WHERE store_id = $1 RETURNING last_order_number)
-		INSERT INTO orders (store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor,
-			shipping_address, note, idempotency_key, request_hash)
-		SELECT $1, $2, n.last_order_number, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM n
-		RETURNING number, created_at, updated_at`,
-		o.StoreID, o.ID, o.Status, o.CustomerID, o.CurrencyCode, o.SubtotalMinor, o.TotalMinor, o.ShippingAddressJSON,
-		o.Note, o.IdempotencyKey, hash).QueryRow(func(row pgx.Row) error {
-		return row.Scan(&o.Number, &o.CreatedAt, &o.UpdatedAt)
-	})
-	b.Queue(`INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,
-			unit_price_minor, total_minor, currency_code)
-		SELECT $1, $2, *, $10 FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::bigint[])`,
-		o.StoreID, o.ID, nos, products, skus, names, qtys, unit, total, o.CurrencyCode)
-	b.Queue(`INSERT INTO order_events (store_id, order_id, type, message, data)
-		SELECT $1, $2, $3, format($4, o.number), $5 FROM orders o WHERE o.store_id = $1 AND o.id = $2`,
-		o.StoreID, o.ID, EventCreated, fmt.Sprintf("Order #%%s placed: %d line(s), total %s %s", n,
-			money.FormatMinor(o.TotalMinor, o.CurrencyCode), o.CurrencyCode), data)
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("insert order: %w", err)
-	}
-	return nil
+	// Checks on these results come after the COMMIT has run: what must hold is
+	// enforced by the database (the lines' foreign key needs the numbered order).
+	return []db.Queued{
+		db.Row(`WITH n AS (
+				UPDATE store_counters SET last_order_number = last_order_number + 1
+				WHERE store_id = $1 RETURNING last_order_number)
+			INSERT INTO orders (store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor,
+				shipping_address, note, idempotency_key, request_hash)
+			SELECT $1, $2, n.last_order_number, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM n
+			RETURNING number, created_at, updated_at`,
+			[]any{o.StoreID, o.ID, o.Status, o.CustomerID, o.CurrencyCode, o.SubtotalMinor, o.TotalMinor,
+				o.ShippingAddressJSON, o.Note, o.IdempotencyKey, hash},
+			&o.Number, &o.CreatedAt, &o.UpdatedAt),
+		db.Exec(`INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,
+				unit_price_minor, total_minor, currency_code)
+			SELECT $1, $2, *, $10 FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::bigint[])`,
+			o.StoreID, o.ID, nos, products, skus, names, qtys, unit, total, o.CurrencyCode),
+		db.Exec(`INSERT INTO order_events (store_id, order_id, type, message, data)
+			SELECT $1, $2, $3, format($4, o.number), $5 FROM orders o WHERE o.store_id = $1 AND o.id = $2`,
+			o.StoreID, o.ID, EventCreated, fmt.Sprintf("Order #%%s placed: %d line(s), total %s %s", n,
+				money.FormatMinor(o.TotalMinor, o.CurrencyCode), o.CurrencyCode), data),
+	}, nil
 }
