@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -164,10 +165,7 @@ func TestTenantIsolationBackstop(t *testing.T) {
 func TestScopeIsTransactionLocal(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, err := db.Open(ctx, dbtest.Get(t).AppURL, 1)
-	require.NoError(t, err)
-	defer pool.Close()
-	d := db.New(pool)
+	d, pool := appDB(t, 1)
 	stores := []uuid.UUID{uuid.New(), uuid.New(), uuid.New()}
 	for _, s := range stores {
 		require.NoError(t, d.Tx(ctx, db.StoreScope(s), func(tx pgx.Tx) error { return fixtures(ctx, tx, s) }))
@@ -232,10 +230,7 @@ func TestReadAllIsScoped(t *testing.T) {
 func TestTxSetsTheWholeScopeLocally(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, err := db.Open(ctx, dbtest.Get(t).AppURL, 1)
-	require.NoError(t, err)
-	defer pool.Close()
-	d := db.New(pool)
+	d, pool := appDB(t, 1)
 	scope := db.Scope{StoreID: uuid.New(), UserID: uuid.New(), APIKeyHash: []byte{0xde, 0xad, 0xbe, 0xef}}
 	settings := `SELECT current_setting('app.store_id'), current_setting('app.user_id'),
 		current_setting('app.api_key_hash'), current_setting('transaction_isolation')`
@@ -251,7 +246,7 @@ func TestTxSetsTheWholeScopeLocally(t *testing.T) {
 	assert.Empty(t, store+user, "the scope leaked out of its transaction")
 
 	// A failing transaction rolls back and leaves the connection usable.
-	err = d.Tx(ctx, db.StoreScope(scope.StoreID), func(tx pgx.Tx) error {
+	err := d.Tx(ctx, db.StoreScope(scope.StoreID), func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `SELECT 1/0`)
 		return err
 	})
@@ -265,10 +260,7 @@ func TestTxSetsTheWholeScopeLocally(t *testing.T) {
 func TestReadsUseAtMostHalfThePool(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, err := db.Open(ctx, dbtest.Get(t).AppURL, 4)
-	require.NoError(t, err)
-	defer pool.Close()
-	d := db.New(pool)
+	d, _ := appDB(t, 4)
 
 	var running, most atomic.Int32
 	var wg sync.WaitGroup
@@ -299,7 +291,7 @@ func TestReadsUseAtMostHalfThePool(t *testing.T) {
 	<-held
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
-	err = d.Read(short, db.Scope{}, func(db.Querier) error { return nil })
+	err := d.Read(short, db.Scope{}, func(db.Querier) error { return nil })
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	close(hold)
 	wg.Wait()
@@ -312,10 +304,7 @@ func TestReadsUseAtMostHalfThePool(t *testing.T) {
 func TestTxCommitting(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, err := db.Open(ctx, dbtest.Get(t).AppURL, 1)
-	require.NoError(t, err)
-	defer pool.Close()
-	d := db.New(pool)
+	d, _ := appDB(t, 1)
 	products := func(s uuid.UUID) (n int) {
 		require.NoError(t, d.Read(ctx, db.StoreScope(s), func(q db.Querier) error {
 			return q.QueryRow(ctx, `SELECT count(*) FROM products`).Scan(&n)
@@ -324,7 +313,7 @@ func TestTxCommitting(t *testing.T) {
 	}
 
 	failing := uuid.New()
-	err = d.TxCommitting(ctx, db.StoreScope(failing), func(tx pgx.Tx) ([]db.Queued, error) {
+	err := d.TxCommitting(ctx, db.StoreScope(failing), func(tx pgx.Tx) ([]db.Queued, error) {
 		return []db.Queued{db.Exec(`SELECT 1/0`)}, fixtures(ctx, tx, failing)
 	})
 	require.Error(t, err)
@@ -346,4 +335,13 @@ func TestTxCommitting(t *testing.T) {
 	}))
 	assert.Equal(t, 1, seen, "the final statements run inside the transaction")
 	assert.Equal(t, 1, products(ok))
+}
+
+// appDB opens a pool of maxConns connections as the app role, closed with the test.
+func appDB(t *testing.T, maxConns int32) (*db.DB, *pgxpool.Pool) {
+	t.Helper()
+	pool, err := db.Open(context.Background(), dbtest.Get(t).AppURL, maxConns)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	return db.New(pool), pool
 }

@@ -7,9 +7,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/ordergraph/ordergraph/internal/db"
-	"github.com/ordergraph/ordergraph/internal/db/dbtest"
 )
 
 // uuids and lists of them go to PostgreSQL and come back unchanged, through the
@@ -17,9 +14,7 @@ import (
 func TestUUIDsRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, err := db.Open(ctx, dbtest.Get(t).AppURL, 1)
-	require.NoError(t, err)
-	defer pool.Close()
+	_, pool := appDB(t, 1)
 
 	a, b, c := uuid.New(), uuid.New(), uuid.New()
 	for name, ids := range map[string][]uuid.UUID{"three": {a, b, c}, "one": {a}, "empty": {}} {
