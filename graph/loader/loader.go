@@ -124,7 +124,7 @@ type Relations struct {
 }
 
 // PrefetchOrders reads the selected relations of the announced orders in one round
-// trip (one db.ReadAll: the customers, the lines, the lines' products, the payments and
+// trip (one db.ReadAll: the customers, the lines with their products, the payments and
 // the invoices behind one set_config) and hands them to the loaders, so that the
 // executor finds every relation of a page in memory. Without it each relation is a
 // read of its own when the first order asks for it: four more round trips per page.
@@ -137,14 +137,15 @@ func (l *Loaders) PrefetchOrders(ctx context.Context, rel Relations) error {
 		prime = append(prime, func() { l.Customer.prime(ids, pointers(got)) })
 	}
 	if ids := pending(l.Lines, rel.Lines); len(ids) > 0 {
+		got := make(map[uuid.UUID][]order.Line, len(ids))
 		if rel.Products {
 			products := make(map[uuid.UUID]product.Product, 2*len(ids)) // about two per order
-			qs = append(qs, product.OfOrdersQuery(l.storeID, ids, products))
+			qs = append(qs, order.LinesWithProductsQuery(l.storeID, ids, got, products))
 			// Primed before the lines announce their products, which then find them fetched.
 			prime = append(prime, func() { l.Product.prime(keys(products), pointers(products)) })
+		} else {
+			qs = append(qs, order.LinesQuery(l.storeID, ids, got))
 		}
-		got := make(map[uuid.UUID][]order.Line, len(ids))
-		qs = append(qs, order.LinesQuery(l.storeID, ids, got))
 		prime = append(prime, func() {
 			l.Lines.prime(ids, got)
 			l.expectProducts(got)

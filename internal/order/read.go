@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/money"
 	"github.com/ordergraph/ordergraph/internal/page"
+	"github.com/ordergraph/ordergraph/internal/product"
 )
 
 // Get returns order id of storeID.
@@ -52,6 +54,36 @@ func LinesQuery(storeID uuid.UUID, orderIDs []uuid.UUID, out map[uuid.UUID][]Lin
 				out[l.OrderID] = append(out[l.OrderID], l)
 			}
 		})
+}
+
+// joinedProductColumns are the product columns of LinesWithProductsQuery.
+var joinedProductColumns = product.Columns("p")
+
+// LinesWithProductsQuery is LinesQuery and the lines' products in one statement (a
+// join, so the lines are read once): the lines go into lines, their products into
+// products.
+func LinesWithProductsQuery(storeID uuid.UUID, orderIDs []uuid.UUID, lines map[uuid.UUID][]Line,
+	products map[uuid.UUID]product.Product) db.Queued {
+	return db.Queued{SQL: `SELECT l.order_id, l.line_no, l.product_id, l.sku, l.name, l.quantity, l.unit_price_minor,
+			l.total_minor, l.currency_code, ` + joinedProductColumns + `
+		FROM order_lines l JOIN products p ON p.store_id = l.store_id AND p.id = l.product_id
+		WHERE l.store_id = $1 AND l.order_id = ANY($2) ORDER BY l.order_id, l.line_no`,
+		Args: []any{storeID, orderIDs},
+		Scan: func(rows pgx.Rows) error {
+			defer rows.Close()
+			var l Line
+			var p product.Product
+			dest := append([]any{&l.OrderID, &l.LineNo, &l.ProductID, &l.SKU, &l.Name, &l.Quantity, &l.UnitPriceMinor,
+				&l.TotalMinor, &l.CurrencyCode}, p.ScanTargets()...)
+			for rows.Next() {
+				if err := rows.Scan(dest...); err != nil {
+					return err
+				}
+				lines[l.OrderID] = append(lines[l.OrderID], l)
+				products[p.ID] = p
+			}
+			return rows.Err()
+		}}
 }
 
 // EventsByOrders returns the timelines of the given orders, oldest first.

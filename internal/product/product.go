@@ -52,10 +52,25 @@ const (
 const columns = `id, store_id, sku, name, price_minor, currency_code, stock_on_hand, stock_reserved,
 	low_stock_threshold, created_at, updated_at`
 
+// ScanTargets are the destinations of a row of Columns, in order.
+func (p *Product) ScanTargets() []any {
+	return []any{&p.ID, &p.StoreID, &p.SKU, &p.Name, &p.PriceMinor, &p.CurrencyCode, &p.StockOnHand,
+		&p.StockReserved, &p.LowStockThreshold, &p.CreatedAt, &p.UpdatedAt}
+}
+
+// Columns is the product columns ScanTargets reads, each qualified by alias (a join's
+// name for the products table).
+func Columns(alias string) string {
+	names := strings.Split(columns, ",")
+	for i, n := range names {
+		names[i] = alias + "." + strings.TrimSpace(n)
+	}
+	return strings.Join(names, ", ")
+}
+
 func scan(row pgx.Row) (Product, error) {
 	var p Product
-	err := row.Scan(&p.ID, &p.StoreID, &p.SKU, &p.Name, &p.PriceMinor, &p.CurrencyCode, &p.StockOnHand,
-		&p.StockReserved, &p.LowStockThreshold, &p.CreatedAt, &p.UpdatedAt)
+	err := row.Scan(p.ScanTargets()...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, apperr.NotFoundf("product not found")
 	}
@@ -279,14 +294,6 @@ func (s *Service) GetMany(ctx context.Context, storeID uuid.UUID, ids []uuid.UUI
 	err := s.db.ReadAll(ctx, db.StoreScope(storeID), db.Into(
 		`SELECT `+columns+` FROM products WHERE store_id = $1 AND id = ANY($2)`, []any{storeID, ids}, scanRows, into(out)))
 	return out, err
-}
-
-// OfOrdersQuery is a query for a db.ReadAll that puts the products on the lines of the
-// given orders into out (so they can be read together with the lines).
-func OfOrdersQuery(storeID uuid.UUID, orderIDs []uuid.UUID, out map[uuid.UUID]Product) db.Queued {
-	return db.Into(`SELECT `+columns+` FROM products WHERE store_id = $1 AND id IN (
-			SELECT product_id FROM order_lines WHERE store_id = $1 AND order_id = ANY($2))`,
-		[]any{storeID, orderIDs}, scanRows, into(out))
 }
 
 func into(out map[uuid.UUID]Product) func([]Product) {
