@@ -125,13 +125,14 @@ func (s Scope) args() []any {
 // nil and rolls back otherwise; any River jobs fn inserts with the tx commit with it.
 //
 // BEGIN and the scope's settings go to the server as one simple-protocol message, one
-// round trip instead of two: under load a transaction's time is mostly round trips.
+// round trip instead of two: under load a transaction's time is mostly round trips. It
+// is TxCommitting with no final statements.
 func (d *DB) Tx(ctx context.Context, scope Scope, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginTxFunc(ctx, d.Pool, pgx.TxOptions{BeginQuery: scope.beginSQL()}, fn)
+	return d.TxCommitting(ctx, scope, func(tx pgx.Tx) ([]Queued, error) { return nil, fn(tx) })
 }
 
-// TxCommitting is Tx for a transaction whose last statements hold a lock others
-// queue for (a store's order counter): fn returns them instead of running them, and
+// TxCommitting runs a transaction like Tx for fn, whose last statements hold a lock
+// others queue for (a store's order counter): fn returns them instead of running them, and
 // they go to the server together with the COMMIT, in one round trip. The lock is then
 // held for as long as the server takes to run them and commit, not for a round trip to
 // the client and back as well — on a busy machine, most of the wait of everyone behind.
@@ -152,7 +153,7 @@ func (d *DB) TxCommitting(ctx context.Context, scope Scope, fn func(tx pgx.Tx) (
 	if err == nil {
 		// After a failed statement PostgreSQL skips the rest of the pipeline, COMMIT
 		// included, and the transaction is left aborted.
-		err = Send(ctx, tx, append(final, Exec("COMMIT"))...)
+		err = Send(ctx, tx, append(final, commit)...)
 	}
 	if conn.Conn().PgConn().TxStatus() != 'I' {
 		if rerr := tx.Rollback(ctx); rerr != nil && err == nil {
@@ -161,6 +162,20 @@ func (d *DB) TxCommitting(ctx context.Context, scope Scope, fn func(tx pgx.Tx) (
 	}
 	return err
 }
+
+// commit is COMMIT as a pipelined statement. PostgreSQL answers the COMMIT of a
+// transaction that had failed (fn ignored an error) with ROLLBACK and no error: that is
+// reported, as pgx's own Commit does.
+var commit = Queued{SQL: "COMMIT", Scan: func(rows pgx.Rows) error {
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if rows.CommandTag().String() == "ROLLBACK" {
+		return pgx.ErrTxCommitRollback
+	}
+	return nil
+}}
 
 // beginSQL is BEGIN followed by setScopeSQL with the scope's values inlined as
 // literals (a simple-protocol message carries no parameters). The values are uuids and

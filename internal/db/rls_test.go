@@ -345,3 +345,19 @@ func appDB(t *testing.T, maxConns int32) (*db.DB, *pgxpool.Pool) {
 	t.Cleanup(pool.Close)
 	return db.New(pool), pool
 }
+
+// A transaction whose fn swallowed a failed statement is rolled back by PostgreSQL at
+// COMMIT: both Tx and TxCommitting say so instead of reporting success.
+func TestCommitOfAnAbortedTransactionFails(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, _ := appDB(t, 1)
+	swallow := func(tx pgx.Tx) {
+		_, _ = tx.Exec(ctx, `SELECT 1/0`)
+	}
+	err := d.Tx(ctx, db.Scope{}, func(tx pgx.Tx) error { swallow(tx); return nil })
+	assert.ErrorIs(t, err, pgx.ErrTxCommitRollback)
+	err = d.TxCommitting(ctx, db.Scope{}, func(tx pgx.Tx) ([]db.Queued, error) { swallow(tx); return nil, nil })
+	assert.ErrorIs(t, err, pgx.ErrTxCommitRollback)
+	require.NoError(t, d.Tx(ctx, db.Scope{}, func(pgx.Tx) error { return nil }), "the connection is usable again")
+}
