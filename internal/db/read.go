@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -97,6 +98,16 @@ func Row(sql string, args []any, dest ...any) Queued {
 		return nil
 	}
 	return q
+}
+
+// Qualify qualifies each name of a comma-separated column list with alias, the name a
+// join gives the table: Qualify("p", "id, sku") is "p.id, p.sku".
+func Qualify(alias, columns string) string {
+	names := strings.Split(columns, ",")
+	for i, n := range names {
+		names[i] = alias + "." + strings.TrimSpace(n)
+	}
+	return strings.Join(names, ", ")
 }
 
 // Batcher is what Send pipelines on: a pgx.Tx or a pooled connection.

@@ -56,18 +56,17 @@ func LinesQuery(storeID uuid.UUID, orderIDs []uuid.UUID, out map[uuid.UUID][]Lin
 		})
 }
 
-// joinedProductColumns are the product columns of LinesWithProductsQuery.
-var joinedProductColumns = product.Columns("p")
+// linesWithProductsSQL is LinesQuery's statement joined with the lines' products.
+var linesWithProductsSQL = `SELECT ` + db.Qualify("l", lineColumns) + `, ` + product.Columns("p") + `
+	FROM order_lines l JOIN products p ON p.store_id = l.store_id AND p.id = l.product_id
+	WHERE l.store_id = $1 AND l.order_id = ANY($2) ORDER BY l.order_id, l.line_no`
 
 // LinesWithProductsQuery is LinesQuery and the lines' products in one statement (a
 // join, so the lines are read once): the lines go into lines, their products into
 // products.
 func LinesWithProductsQuery(storeID uuid.UUID, orderIDs []uuid.UUID, lines map[uuid.UUID][]Line,
 	products map[uuid.UUID]product.Product) db.Queued {
-	return db.Queued{SQL: `SELECT l.order_id, l.line_no, l.product_id, l.sku, l.name, l.quantity, l.unit_price_minor,
-			l.total_minor, l.currency_code, ` + joinedProductColumns + `
-		FROM order_lines l JOIN products p ON p.store_id = l.store_id AND p.id = l.product_id
-		WHERE l.store_id = $1 AND l.order_id = ANY($2) ORDER BY l.order_id, l.line_no`,
+	return db.Queued{SQL: linesWithProductsSQL,
 		Args: []any{storeID, orderIDs},
 		Scan: func(rows pgx.Rows) error {
 			defer rows.Close()

@@ -57,26 +57,28 @@ func scanRows(rows pgx.Rows) ([]Order, error) {
 // customer upsert, per-store number, order and lines, the first timeline event and
 // the first job. It returns replayed=true when the key was seen before with the same
 // input (and the original order).
-func (s *Service) Create(ctx context.Context, storeID uuid.UUID, p CreateParams) (o Order, replayed bool, err error) {
+func (s *Service) Create(ctx context.Context, storeID uuid.UUID, p CreateParams) (Order, bool, error) {
 	if err := p.normalize(); err != nil {
 		return Order{}, false, err
 	}
 	hash := p.hash()
+	var err error
 	for range 2 {
-		var created *Order // filled in by the final statements, which run after create returns
+		var created *Order
+		var replayed bool // filled in by the final statements, which run after create returns
 		err = s.db.TxCommitting(ctx, db.StoreScope(storeID), func(tx pgx.Tx) (final []db.Queued, err error) {
 			created, replayed, final, err = s.create(ctx, tx, storeID, &p, hash)
 			return final, err
 		})
-		if created != nil {
-			o = *created
-		}
 		if c, ok := db.IsUniqueViolation(err); ok && c == "orders_store_id_idempotency_key_key" {
 			continue // a concurrent request with the same key committed first: a replay now
 		}
-		return o, replayed, err
+		if err != nil {
+			return Order{}, false, err
+		}
+		return *created, replayed, nil
 	}
-	return o, replayed, err
+	return Order{}, false, err
 }
 
 // create runs the order's transaction up to its last statements, which it returns:

@@ -60,13 +60,7 @@ func (p *Product) ScanTargets() []any {
 
 // Columns is the product columns ScanTargets reads, each qualified by alias (a join's
 // name for the products table).
-func Columns(alias string) string {
-	names := strings.Split(columns, ",")
-	for i, n := range names {
-		names[i] = alias + "." + strings.TrimSpace(n)
-	}
-	return strings.Join(names, ", ")
-}
+func Columns(alias string) string { return db.Qualify(alias, columns) }
 
 func scan(row pgx.Row) (Product, error) {
 	var p Product
