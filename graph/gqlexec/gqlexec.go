@@ -425,9 +425,7 @@ const maxRecycledResponse = 1 << 20
 // ResponseBuffer returns an empty buffer to write a query's response into; the
 // generated executor calls it (internal/gqlgenpatch).
 func ResponseBuffer() *bytes.Buffer {
-	b := responseBuffers.Get().(*bytes.Buffer)
-	b.Reset()
-	return b
+	return responseBuffers.Get().(*bytes.Buffer) // empty: RecycleResponse keeps data[:0]
 }
 
 // RecycleResponse hands data, a response's Data, back for reuse once it has been
