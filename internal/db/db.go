@@ -124,9 +124,9 @@ func (s Scope) args() []any {
 // Tx runs fn in a read-write transaction limited to scope. It commits when fn returns
 // nil and rolls back otherwise; any River jobs fn inserts with the tx commit with it.
 //
-// BEGIN and the scope's settings go to the server as one simple-protocol message, one
-// round trip instead of two: under load a transaction's time is mostly round trips. It
-// is TxCommitting with no final statements.
+// BEGIN and the scope's settings are not a round trip of their own: they travel with
+// the transaction's first statements (see tx). Under load a transaction's time is
+// mostly round trips. It is TxCommitting with no final statements.
 func (d *DB) Tx(ctx context.Context, scope Scope, fn func(tx pgx.Tx) error) error {
 	return d.TxCommitting(ctx, scope, func(tx pgx.Tx) ([]Queued, error) { return nil, fn(tx) })
 }
@@ -145,18 +145,15 @@ func (d *DB) TxCommitting(ctx context.Context, scope Scope, fn func(tx pgx.Tx) (
 	// Released with a transaction still open (a panic, a lost connection), the pool
 	// closes the connection rather than reuse it.
 	defer conn.Release()
-	tx, err := conn.Conn().BeginTx(ctx, pgx.TxOptions{BeginQuery: scope.beginSQL()})
-	if err != nil {
-		return err
-	}
-	final, err := fn(tx)
-	if err == nil {
+	t := &tx{conn: conn.Conn(), scope: scope}
+	final, err := fn(t)
+	if err == nil && (t.inner != nil || len(final) > 0) {
 		// After a failed statement PostgreSQL skips the rest of the pipeline, COMMIT
 		// included, and the transaction is left aborted.
-		err = Send(ctx, tx, append(final, commit)...)
+		err = Send(ctx, t, append(final, commit)...)
 	}
 	if conn.Conn().PgConn().TxStatus() != 'I' {
-		if rerr := tx.Rollback(ctx); rerr != nil && err == nil {
+		if rerr := t.Rollback(ctx); rerr != nil && err == nil {
 			err = rerr
 		}
 	}
