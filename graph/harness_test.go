@@ -246,5 +246,5 @@ type placedOrder struct {
 		SKU                  string
 		Total                struct{ Amount string }
 	}
-	Events []struct{ Type string }
+	Events []struct{ Type, Message string }
 }

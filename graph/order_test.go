@@ -38,6 +38,7 @@ func TestCreateOrder(t *testing.T) {
 	assert.Equal(t, "ada@example.com", o.Customer.Email)
 	require.Len(t, o.Events, 1)
 	assert.Equal(t, "order.created", o.Events[0].Type)
+	assert.Equal(t, "Order #1 placed: 2 line(s), total 36.97 EUR", o.Events[0].Message)
 
 	var p struct{ Product product }
 	e.ok(t, c, &p, `query($id: ID!) { product(id: $id) { stockOnHand stockReserved stockAvailable } }`, map[string]any{"id": mug.ID})

@@ -211,27 +211,31 @@ func (c *rawClient) write(ctx context.Context, s benchStore) error {
 			fmt.Sprintf(`{"store_id": %q, "order_id": %q}`, s.ID, orderID)); err != nil {
 			return nil, err
 		}
-		// Number, order, lines and event, pipelined with the COMMIT in one round trip.
+		// Number, order, lines and event in one statement, pipelined with the COMMIT.
 		var number int64
 		var createdAt, updatedAt time.Time
-		return []db.Queued{
-			db.Row(`WITH n AS (
+		return []db.Queued{db.Row(`WITH n AS (
 				UPDATE store_counters SET last_order_number = last_order_number + 1
-				WHERE store_id = $1 RETURNING last_order_number)
-			INSERT INTO orders (store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor,
-				shipping_address, note, idempotency_key, request_hash)
-			SELECT $1, $2, n.last_order_number, 'PENDING', $3, 'EUR', $4, $4, $5, NULL, $6, $7 FROM n
-			RETURNING number, created_at, updated_at`, []any{s.ID, orderID, customerID, total, addr, key, hash[:]},
-				&number, &createdAt, &updatedAt),
-			db.Exec(`INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,
-				unit_price_minor, total_minor, currency_code)
-			SELECT $1, $2, *, 'EUR' FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::bigint[])`,
-				s.ID, orderID, []int32{1, 2, 3}, products[:], skus[:], names[:], qty[:], unit[:], totals[:]),
-			db.Exec(`INSERT INTO order_events (store_id, order_id, type, message, data)
-			SELECT $1, $2, 'order.created', format($3, o.number), $4 FROM orders o WHERE o.store_id = $1 AND o.id = $2`,
-				s.ID, orderID, fmt.Sprintf("Order #%%s placed: 3 line(s), total %s EUR", money.FormatMinor(total, "EUR")),
-				fmt.Sprintf(`{"idempotencyKey": %q}`, key)),
-		}, nil
+				WHERE store_id = $1 RETURNING last_order_number),
+			o AS (
+				INSERT INTO orders (store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor,
+					shipping_address, note, idempotency_key, request_hash)
+				SELECT $1, $2, n.last_order_number, 'PENDING', $3, 'EUR', $4, $4, $5, NULL, $6, $7 FROM n
+				RETURNING number, created_at, updated_at),
+			l AS (
+				INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,
+					unit_price_minor, total_minor, currency_code)
+				SELECT $1, $2, u.*, 'EUR' FROM o,
+					unnest($8::int[], $9::uuid[], $10::text[], $11::text[], $12::int[], $13::bigint[], $14::bigint[]) u),
+			e AS (
+				INSERT INTO order_events (store_id, order_id, type, message, data)
+				SELECT $1, $2, 'order.created', format($15, o.number), $16 FROM o)
+			SELECT number, created_at, updated_at FROM o`,
+			[]any{s.ID, orderID, customerID, total, addr, key, hash[:],
+				[]int32{1, 2, 3}, products[:], skus[:], names[:], qty[:], unit[:], totals[:],
+				fmt.Sprintf("Order #%%s placed: 3 line(s), total %s EUR", money.FormatMinor(total, "EUR")),
+				fmt.Sprintf(`{"idempotencyKey": %q}`, key)},
+			&number, &createdAt, &updatedAt)}, nil
 	})
 }
 

@@ -146,8 +146,8 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, p *C
 	return &o, false, final, err
 }
 
-// insertNumbered is the order's last statements: the store's next order number with
-// the order, its lines and its first event. They go last on purpose, with the COMMIT:
+// insertNumbered is the order's last statement: the store's next order number with
+// the order, its lines and its first event. It goes last on purpose, with the COMMIT:
 // the counter row serialises a store's intake until commit, so the shorter the stretch
 // from numbering to COMMIT, the more orders a store takes in parallel.
 func insertNumbered(o *Order, lines []Line, hash []byte) ([]db.Queued, error) {
@@ -163,26 +163,29 @@ func insertNumbered(o *Order, lines []Line, hash []byte) ([]db.Queued, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Checks on these results come after the COMMIT has run: what must hold is
-	// enforced by the database (the lines' foreign key needs the numbered order).
-	return []db.Queued{
-		db.Row(`WITH n AS (
-				UPDATE store_counters SET last_order_number = last_order_number + 1
-				WHERE store_id = $1 RETURNING last_order_number)
+	// One statement, so that the counter row is held for as little as possible: the
+	// lines' foreign key is checked at its end, when the order exists.
+	return []db.Queued{db.Row(`WITH n AS (
+			UPDATE store_counters SET last_order_number = last_order_number + 1
+			WHERE store_id = $1 RETURNING last_order_number),
+		o AS (
 			INSERT INTO orders (store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor,
 				shipping_address, note, idempotency_key, request_hash)
 			SELECT $1, $2, n.last_order_number, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM n
-			RETURNING number, created_at, updated_at`,
-			[]any{o.StoreID, o.ID, o.Status, o.CustomerID, o.CurrencyCode, o.SubtotalMinor, o.TotalMinor,
-				o.ShippingAddressJSON, o.Note, o.IdempotencyKey, hash},
-			&o.Number, &o.CreatedAt, &o.UpdatedAt),
-		db.Exec(`INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,
+			RETURNING number, created_at, updated_at),
+		l AS (
+			INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,
 				unit_price_minor, total_minor, currency_code)
-			SELECT $1, $2, *, $10 FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::bigint[])`,
-			o.StoreID, o.ID, nos, products, skus, names, qtys, unit, total, o.CurrencyCode),
-		db.Exec(`INSERT INTO order_events (store_id, order_id, type, message, data)
-			SELECT $1, $2, $3, format($4, o.number), $5 FROM orders o WHERE o.store_id = $1 AND o.id = $2`,
-			o.StoreID, o.ID, EventCreated, fmt.Sprintf("Order #%%s placed: %d line(s), total %s %s", n,
-				money.FormatMinor(o.TotalMinor, o.CurrencyCode), o.CurrencyCode), data),
-	}, nil
+			SELECT $1, $2, u.*, $5 FROM o,
+				unnest($12::int[], $13::uuid[], $14::text[], $15::text[], $16::int[], $17::bigint[], $18::bigint[]) u),
+		e AS (
+			INSERT INTO order_events (store_id, order_id, type, message, data)
+			SELECT $1, $2, $19, format($20, o.number), $21 FROM o)
+		SELECT number, created_at, updated_at FROM o`,
+		[]any{o.StoreID, o.ID, o.Status, o.CustomerID, o.CurrencyCode, o.SubtotalMinor, o.TotalMinor,
+			o.ShippingAddressJSON, o.Note, o.IdempotencyKey, hash,
+			nos, products, skus, names, qtys, unit, total,
+			EventCreated, fmt.Sprintf("Order #%%s placed: %d line(s), total %s %s", n,
+				money.FormatMinor(o.TotalMinor, o.CurrencyCode), o.CurrencyCode), data},
+		&o.Number, &o.CreatedAt, &o.UpdatedAt)}, nil
 }
