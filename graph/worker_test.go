@@ -4,12 +4,14 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordergraph/ordergraph/internal/db/dbtest"
 	"github.com/ordergraph/ordergraph/jobs"
 )
 
@@ -54,4 +56,15 @@ func TestFraudCheckWorker(t *testing.T) {
 	require.Len(t, s.Order.Events, 2)
 	assert.Equal(t, "order.flagged", s.Order.Events[1].Type)
 	assert.Contains(t, s.Order.Events[1].Message, "5000.00 EUR")
+
+	// Each job completed on its first attempt.
+	owner := dbtest.OwnerPool(t)
+	for _, id := range []string{small.CreateOrder.ID, big.CreateOrder.ID} {
+		var state string
+		var attempt int
+		require.NoError(t, owner.QueryRow(t.Context(), `SELECT state, attempt FROM river_job
+			WHERE kind = 'order_check_fraud' AND args->>'order_id' = $1`, id[strings.LastIndexByte(id, '/')+1:]).Scan(&state, &attempt))
+		assert.Equal(t, "completed", state)
+		assert.Equal(t, 1, attempt)
+	}
 }

@@ -2,7 +2,6 @@ package order
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -49,11 +48,16 @@ func Screen(o Order, lines []Line) []string {
 	return reasons
 }
 
-// ScreenTx runs the fraud check on a PENDING order inside tx: it moves the order to
-// AWAITING_PAYMENT, or to ON_HOLD with the reasons on its timeline. An order that is no
-// longer PENDING (cancelled meanwhile, or a retried job) is left as it is; done=false.
-func (s *Service) ScreenTx(ctx context.Context, tx pgx.Tx, storeID, orderID uuid.UUID) (o Order, done bool, err error) {
-	// The order (locked) and its lines in one round trip.
+// ScreenTx runs the fraud check on a PENDING order inside tx, which it locks. It returns
+// the statement that moves the order to AWAITING_PAYMENT, or to ON_HOLD with the reasons
+// on its timeline, for the caller to run last, with the COMMIT (db.TxCommitting); o is
+// the order, and becomes the moved order when that statement has run. An order that is
+// no longer PENDING (cancelled meanwhile, or a retried job) is left as it is: no
+// statement.
+func (s *Service) ScreenTx(ctx context.Context, tx pgx.Tx, storeID, orderID uuid.UUID) (move []db.Queued, o *Order, err error) {
+	// The order (locked, so that it stays PENDING until the move) and its lines in one
+	// round trip.
+	o = &Order{}
 	var found bool
 	var lines []Line
 	err = db.Send(ctx, tx,
@@ -62,23 +66,24 @@ func (s *Service) ScreenTx(ctx context.Context, tx pgx.Tx, storeID, orderID uuid
 		db.Into(`SELECT `+lineColumns+` FROM order_lines WHERE store_id = $1 AND order_id = $2 ORDER BY line_no`,
 			[]any{storeID, orderID}, db.StructsByPos[Line], func(ls []Line) { lines = ls }))
 	if err != nil {
-		return o, false, err
+		return nil, nil, err
 	}
 	if !found {
-		return o, false, apperr.NotFoundf("order not found")
+		return nil, nil, apperr.NotFoundf("order not found")
 	}
 	if o.Status != StatusPending {
-		return o, false, nil
+		return nil, o, nil
 	}
-	if reasons := Screen(o, lines); len(reasons) > 0 {
-		o, err = transitionTx(ctx, tx, storeID, orderID, StatusPending, StatusOnHold, EventFlagged,
-			"Held for review: "+strings.Join(reasons, "; "), map[string]any{"reasons": reasons})
+	var q db.Queued
+	if reasons := Screen(*o, lines); len(reasons) > 0 {
+		q, err = transition(storeID, orderID, StatusPending, StatusOnHold, EventFlagged,
+			"Held for review: "+strings.Join(reasons, "; "), map[string]any{"reasons": reasons}, o)
 	} else {
-		o, err = transitionTx(ctx, tx, storeID, orderID, StatusPending, StatusAwaitingPayment, EventFraudCleared,
-			"Fraud check passed; awaiting payment", nil)
+		q, err = transition(storeID, orderID, StatusPending, StatusAwaitingPayment, EventFraudCleared,
+			"Fraud check passed; awaiting payment", nil, o)
 	}
-	if errors.Is(err, errStale) {
-		return o, false, nil
+	if err != nil {
+		return nil, nil, err
 	}
-	return o, err == nil, err
+	return []db.Queued{q}, o, nil
 }

@@ -121,19 +121,21 @@ func TestScreenTx(t *testing.T) {
 		want  order.Status
 		event string
 	}{{small, order.StatusAwaitingPayment, order.EventFraudCleared}, {big, order.StatusOnHold, order.EventFlagged}} {
-		require.NoError(t, b.db.Tx(ctx, db.StoreScope(b.storeID), func(tx pgx.Tx) error {
-			got, done, err := b.orders.ScreenTx(ctx, tx, b.storeID, tc.o.ID)
-			assert.True(t, done)
-			assert.Equal(t, tc.want, got.Status)
-			return err
-		}))
+		screen := func() (move []db.Queued, got *order.Order) {
+			require.NoError(t, b.db.TxCommitting(ctx, db.StoreScope(b.storeID), func(tx pgx.Tx) ([]db.Queued, error) {
+				var err error
+				move, got, err = b.orders.ScreenTx(ctx, tx, b.storeID, tc.o.ID)
+				return move, err
+			}))
+			return move, got
+		}
+		move, got := screen()
+		assert.Len(t, move, 1)
+		assert.Equal(t, tc.want, got.Status, "the moved order")
 		// A second run (a retried job) changes nothing.
-		require.NoError(t, b.db.Tx(ctx, db.StoreScope(b.storeID), func(tx pgx.Tx) error {
-			got, done, err := b.orders.ScreenTx(ctx, tx, b.storeID, tc.o.ID)
-			assert.False(t, done)
-			assert.Equal(t, tc.want, got.Status)
-			return err
-		}))
+		move, got = screen()
+		assert.Empty(t, move)
+		assert.Equal(t, tc.want, got.Status)
 		evs, err := b.orders.EventsByOrders(ctx, b.storeID, []uuid.UUID{tc.o.ID})
 		require.NoError(t, err)
 		require.Len(t, evs[tc.o.ID], 2)

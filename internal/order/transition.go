@@ -1,7 +1,6 @@
 package order
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
+	"github.com/ordergraph/ordergraph/internal/db"
 )
 
 // transitions is the state machine; migration 00003 holds the same edges and the
@@ -37,12 +37,13 @@ func CanTransition(from, to Status) bool {
 // errStale reports that the order was no longer in the expected state.
 var errStale = errors.New("order is no longer in the expected state")
 
-// transitionTx moves order id from one status to another inside tx and appends the
-// event that explains it. It returns errStale when the order has moved on meanwhile
-// (a concurrent step won), CONFLICT for an edge the state machine does not have.
-func transitionTx(ctx context.Context, tx pgx.Tx, storeID, id uuid.UUID, from, to Status, event, message string, data map[string]any) (Order, error) {
+// transition is the statement that moves order id from one status to another and
+// appends the event that explains it; into receives the moved order. No row moved (the
+// order was no longer in status from: a concurrent step won) fails it with errStale; an
+// edge the state machine does not have is CONFLICT before anything is sent.
+func transition(storeID, id uuid.UUID, from, to Status, event, message string, data map[string]any, into *Order) (db.Queued, error) {
 	if !CanTransition(from, to) {
-		return Order{}, apperr.Conflictf("an order cannot go from %s to %s", from, to)
+		return db.Queued{}, apperr.Conflictf("an order cannot go from %s to %s", from, to)
 	}
 	if data == nil {
 		data = map[string]any{}
@@ -50,21 +51,26 @@ func transitionTx(ctx context.Context, tx pgx.Tx, storeID, id uuid.UUID, from, t
 	data["from"], data["to"] = from, to
 	b, err := json.Marshal(data)
 	if err != nil {
-		return Order{}, err
+		return db.Queued{}, err
 	}
-	// The move and its event in one statement (one round trip): no row moved, no event.
-	o, err := scan(tx.QueryRow(ctx, `WITH moved AS (
+	// The move and its event in one statement: no row moved, no event.
+	return db.Queued{SQL: `WITH moved AS (
 			UPDATE orders SET status = $4, updated_at = now()
-			WHERE store_id = $1 AND id = $2 AND status = $3 RETURNING `+columns+`),
+			WHERE store_id = $1 AND id = $2 AND status = $3 RETURNING ` + columns + `),
 		event AS (
 			INSERT INTO order_events (store_id, order_id, type, message, data)
 			SELECT $1, $2, $5, $6, $7 FROM moved)
-		SELECT `+columns+` FROM moved`, storeID, id, from, to, event, message, b))
-	if errors.Is(err, apperr.ErrNotFound) {
-		return Order{}, errStale
-	}
-	if err != nil {
-		return Order{}, fmt.Errorf("order %s %s -> %s: %w", id, from, to, err)
-	}
-	return o, nil
+		SELECT ` + columns + ` FROM moved`,
+		Args: []any{storeID, id, from, to, event, message, b},
+		Scan: func(rows pgx.Rows) error {
+			moved, err := scanRows(rows)
+			switch {
+			case err != nil:
+				return fmt.Errorf("order %s %s -> %s: %w", id, from, to, err)
+			case len(moved) == 0:
+				return errStale
+			}
+			*into = moved[0]
+			return nil
+		}}, nil
 }
