@@ -220,7 +220,7 @@ func (c *rawClient) write(ctx context.Context, s benchStore) error {
 			o AS (
 				INSERT INTO orders (store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor,
 					shipping_address, note, idempotency_key, request_hash)
-				SELECT $1, $2, n.last_order_number, 'PENDING', $3, 'EUR', $4, $4, $5, NULL, $6, $7 FROM n
+				VALUES ($1, $2, (SELECT last_order_number FROM n), 'PENDING', $3, 'EUR', $4, $4, $5, NULL, $6, $7)
 				RETURNING number, created_at, updated_at),
 			l AS (
 				INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,

@@ -124,21 +124,16 @@ func (t *tx) LargeObjects() pgx.LargeObjects {
 func (t *tx) Conn() *pgx.Conn { return t.conn }
 
 // Commit commits; a transaction that never began has nothing to commit.
-func (t *tx) Commit(ctx context.Context) error {
-	if t.inner != nil {
-		return t.inner.Commit(ctx)
-	}
-	if t.done {
-		return pgx.ErrTxClosed
-	}
-	t.done = true
-	return nil
-}
+func (t *tx) Commit(ctx context.Context) error { return t.end(ctx, pgx.Tx.Commit) }
 
 // Rollback rolls back; a transaction that never began has nothing to roll back.
-func (t *tx) Rollback(ctx context.Context) error {
+func (t *tx) Rollback(ctx context.Context) error { return t.end(ctx, pgx.Tx.Rollback) }
+
+// end ends the transaction with end if it has begun; one that never began ends without
+// a word to the server.
+func (t *tx) end(ctx context.Context, end func(pgx.Tx, context.Context) error) error {
 	if t.inner != nil {
-		return t.inner.Rollback(ctx)
+		return end(t.inner, ctx)
 	}
 	if t.done {
 		return pgx.ErrTxClosed

@@ -3,6 +3,7 @@ package order_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"testing"
 
@@ -109,6 +110,39 @@ func TestScreen(t *testing.T) {
 	reasons := order.Screen(order.Order{CurrencyCode: "EUR"}, []order.Line{{LineNo: 2, Quantity: 100, SKU: "BULK"}})
 	require.Len(t, reasons, 1)
 	assert.Contains(t, reasons[0], "BULK")
+}
+
+// createOrder's last statement runs with the COMMIT: when it cannot number the order
+// (here, the store's counter row is gone), the whole transaction rolls back — no stock
+// reserved, no customer, no job — instead of committing what came before.
+func TestCreateOrderFailingAtTheCommitWritesNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	owner := db.New(dbtest.OwnerPool(t))
+	require.NoError(t, owner.Tx(ctx, db.StoreScope(b.storeID), func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM store_counters WHERE store_id = $1`, b.storeID)
+		if err == nil && tag.RowsAffected() != 1 {
+			err = fmt.Errorf("deleted %d counter rows", tag.RowsAffected())
+		}
+		return err
+	}))
+
+	sku := "P"
+	_, _, err := b.orders.Create(ctx, b.storeID, order.CreateParams{
+		IdempotencyKey: "k", CustomerEmail: "nobody@example.com",
+		Lines:           []order.LineParams{{SKU: &sku, Quantity: 1}},
+		ShippingAddress: order.Address{Line1: "1 Road", City: "Town", PostalCode: "1000", CountryCode: "DE"},
+	})
+	require.Error(t, err)
+	var products, reserved, customers, jobs int
+	require.NoError(t, owner.Tx(ctx, db.StoreScope(b.storeID), func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM products), (SELECT sum(stock_reserved) FROM products),
+			(SELECT count(*) FROM customers),
+			(SELECT count(*) FROM river_job WHERE args->>'store_id' = $1::text)`, b.storeID).Scan(&products, &reserved, &customers, &jobs)
+	}))
+	assert.Equal(t, []int{1, 0, 0, 0}, []int{products, reserved, customers, jobs}, "products, stock reserved, customers, jobs")
 }
 
 func TestScreenTx(t *testing.T) {

@@ -164,14 +164,17 @@ func insertNumbered(o *Order, lines []Line, hash []byte) ([]db.Queued, error) {
 		return nil, err
 	}
 	// One statement, so that the counter row is held for as little as possible: the
-	// lines' foreign key is checked at its end, when the order exists.
+	// lines' foreign key is checked at its end, when the order exists. It runs with the
+	// COMMIT, so whatever must hold is a database error, which turns the COMMIT into a
+	// rollback: a store without a counter row fails on the order's NOT NULL number
+	// instead of committing the reservation without an order.
 	return []db.Queued{db.Row(`WITH n AS (
 			UPDATE store_counters SET last_order_number = last_order_number + 1
 			WHERE store_id = $1 RETURNING last_order_number),
 		o AS (
 			INSERT INTO orders (store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor,
 				shipping_address, note, idempotency_key, request_hash)
-			SELECT $1, $2, n.last_order_number, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM n
+			VALUES ($1, $2, (SELECT last_order_number FROM n), $3, $4, $5, $6, $7, $8, $9, $10, $11)
 			RETURNING number, created_at, updated_at),
 		l AS (
 			INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,

@@ -40,7 +40,9 @@ var errStale = errors.New("order is no longer in the expected state")
 // transition is the statement that moves order id from one status to another and
 // appends the event that explains it; into receives the moved order. No row moved (the
 // order was no longer in status from: a concurrent step won) fails it with errStale; an
-// edge the state machine does not have is CONFLICT before anything is sent.
+// edge the state machine does not have is CONFLICT before anything is sent. Sent with the
+// COMMIT, its Scan runs after the commit: a caller doing that must hold the order's row
+// lock since reading its status (ScreenTx does: FOR UPDATE), so that it cannot go stale.
 func transition(storeID, id uuid.UUID, from, to Status, event, message string, data map[string]any, into *Order) (db.Queued, error) {
 	if !CanTransition(from, to) {
 		return db.Queued{}, apperr.Conflictf("an order cannot go from %s to %s", from, to)
