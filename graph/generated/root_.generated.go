@@ -1754,7 +1754,7 @@ type Mutation {
   addMember(email: String!, role: Role!): Membership! @hasRole(role: ADMIN)
   "Create an API key. The secret is returned this once; only its hash is kept."
   createApiKey(name: String!, role: Role!): CreateApiKeyPayload! @hasRole(role: ADMIN)
-  "Revoke an API key; it stops working at once."
+  "Revoke an API key. It stops working at once on the server that revokes it, within 2 seconds on any other API server."
   revokeApiKey(id: ID!): ApiKey! @hasRole(role: ADMIN)
 }
 

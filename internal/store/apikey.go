@@ -95,6 +95,9 @@ func (s *Service) RevokeAPIKey(ctx context.Context, storeID, id uuid.UUID) (APIK
 			WHERE store_id = $1 AND id = $2 RETURNING `+apiKeyColumns, storeID, id))
 		return err
 	})
+	if err == nil {
+		s.keys.forget(id)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return key, apperr.NotFoundf("API key not found")
 	}
@@ -115,9 +118,14 @@ const lastUsedGranularity = time.Minute
 // ErrInvalidAPIKey is returned for an unknown or revoked key.
 var ErrInvalidAPIKey = apperr.New(apperr.Unauthenticated, "invalid or revoked API key")
 
-// AuthenticateAPIKey resolves a secret to its active key and records its use.
+// AuthenticateAPIKey resolves a secret to its active key and records its use (to the
+// minute). A key it authenticated less than the cache's TTL ago is not read again.
 func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (APIKey, error) {
 	hash := HashAPIKey(secret)
+	now := time.Now()
+	if key, ok := s.keys.get(hash, now); ok {
+		return key, nil
+	}
 	var key APIKey
 	err := s.db.Read(ctx, db.Scope{APIKeyHash: hash}, func(q db.Querier) error {
 		var err error
@@ -141,7 +149,9 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (APIKey
 		if err != nil {
 			return key, fmt.Errorf("record api key use: %w", err)
 		}
+		key.LastUsedAt = &now
 	}
+	s.keys.put(hash, key, now)
 	return key, nil
 }
 

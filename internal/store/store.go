@@ -29,11 +29,19 @@ type Store struct {
 
 // Service manages stores, memberships and API keys.
 type Service struct {
-	db *db.DB
+	db   *db.DB
+	keys *keyCache
 }
 
-// NewService returns a store service on d.
-func NewService(d *db.DB) *Service { return &Service{db: d} }
+// NewService returns a store service on d. API keys it has authenticated are trusted
+// for APIKeyCacheTTL.
+func NewService(d *db.DB) *Service { return NewServiceKeyTTL(d, APIKeyCacheTTL) }
+
+// NewServiceKeyTTL is NewService with another time to trust an authenticated API key
+// (tests; 0 asks the database every time).
+func NewServiceKeyTTL(d *db.DB, keyTTL time.Duration) *Service {
+	return &Service{db: d, keys: newKeyCache(keyTTL)}
+}
 
 // CreateParams are the inputs of Create.
 type CreateParams struct {
