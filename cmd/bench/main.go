@@ -76,6 +76,8 @@ func main() {
 type scenario struct {
 	name string
 	run  func(ctx context.Context, d time.Duration) (result, error)
+	// writes says the scenario adds orders: the database is vacuumed after each round.
+	writes bool
 }
 
 func run(ctx context.Context, o options) error {
@@ -116,16 +118,16 @@ func run(ctx context.Context, o options) error {
 	scenarios := []scenario{
 		{"READ", func(ctx context.Context, d time.Duration) (result, error) {
 			return attack(ctx, "READ", readTargeter, o.concurrency, d)
-		}},
+		}, false},
 		{"READ raw SQL", func(ctx context.Context, d time.Duration) (result, error) {
 			return raw.loop(ctx, "READ raw SQL", o.concurrency, d, raw.read)
-		}},
+		}, false},
 		{"WRITE", func(ctx context.Context, d time.Duration) (result, error) {
 			return attack(ctx, "WRITE", writeTargeter, o.concurrency, d)
-		}},
+		}, true},
 		{"WRITE raw SQL", func(ctx context.Context, d time.Duration) (result, error) {
 			return raw.loop(ctx, "WRITE raw SQL", o.concurrency, d, raw.write)
-		}},
+		}, true},
 	}
 	// Scenarios come in pairs, ours and raw. Each pair runs in interleaved rounds of
 	// duration/rounds, so that the ratio compares the two under the same conditions.
@@ -202,6 +204,9 @@ func measure(ctx context.Context, o options, sc scenario, srv *server, ds *datas
 	}
 	catchUp, err := ds.waitForJobs(ctx)
 	res.JobCatchUpSeconds = catchUp.Seconds()
+	if err == nil && sc.writes {
+		err = ds.vacuum(ctx)
+	}
 	return res, err
 }
 
