@@ -17,8 +17,7 @@ import (
 // Sync. Postgres runs such a pipeline as one implicit transaction, so the setting is
 // as transaction-local as in Tx — but a read costs one round trip instead of a
 // transaction's two (BEGIN, set_config and the query; COMMIT). Every statement gets its
-// own snapshot; callers
-// needing one snapshot across statements use Tx.
+// own snapshot; callers needing one snapshot across statements use Tx.
 //
 // fn must only read, and must close what Query returns (pgx.CollectRows and
 // QueryRow do).
