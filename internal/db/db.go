@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -108,9 +107,6 @@ func (d *DB) acquireRead(ctx context.Context) (conn *pgxpool.Conn, release func(
 const setScopeSQL = `SELECT set_config('app.store_id', $1, true),
 	set_config('app.user_id', $2, true), set_config('app.api_key_hash', $3, true)`
 
-// scopeSettings are the settings of setScopeSQL, in the order of Scope.args.
-var scopeSettings = [...]string{"app.store_id", "app.user_id", "app.api_key_hash"}
-
 func (s Scope) args() []any {
 	str := func(id uuid.UUID) string {
 		if id == uuid.Nil {
@@ -173,25 +169,6 @@ var commit = Queued{SQL: "COMMIT", Scan: func(rows pgx.Rows) error {
 	}
 	return nil
 }}
-
-// beginSQL is BEGIN followed by setScopeSQL with the scope's values inlined as
-// literals (a simple-protocol message carries no parameters). The values are uuids and
-// hex, so the quoting is a formality.
-func (s Scope) beginSQL() string {
-	var b strings.Builder
-	b.WriteString("BEGIN; SELECT ")
-	for i, v := range s.args() {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("set_config('")
-		b.WriteString(scopeSettings[i])
-		b.WriteString("', '")
-		b.WriteString(strings.ReplaceAll(v.(string), "'", "''"))
-		b.WriteString("', true)")
-	}
-	return b.String()
-}
 
 // IsUniqueViolation reports whether err is a unique-constraint violation, and on which
 // constraint.

@@ -225,8 +225,8 @@ func TestReadAllIsScoped(t *testing.T) {
 	assert.Equal(t, []uuid.UUID{a}, orders)
 }
 
-// Tx sends BEGIN and the scope's settings as one message: every setting arrives, and
-// none outlives the transaction.
+// Tx sends BEGIN and the scope's settings with its first statement: every setting
+// arrives, and none outlives the transaction.
 func TestTxSetsTheWholeScopeLocally(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

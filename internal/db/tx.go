@@ -10,10 +10,9 @@ import (
 // tx is the pgx.Tx that Tx and TxCommitting hand to fn: pgx's own transaction, begun
 // with the transaction's first statements instead of in a round trip of its own.
 //
-// When the first statements are a pipeline (Send), BEGIN and the tenant scope lead it
-// (pgx's Batch.BeginTx): one round trip for all of them. Before anything else, BEGIN and
-// the scope go first as one simple-protocol message. A transaction that runs nothing
-// costs no round trip at all.
+// BEGIN and the tenant scope lead the first pipeline (Send; pgx's Batch.BeginTx): one
+// round trip for all of them. Before any other first statement they go as a pipeline of
+// their own. A transaction that runs nothing costs no round trip at all.
 type tx struct {
 	conn  *pgx.Conn
 	scope Scope
@@ -31,12 +30,10 @@ func (t *tx) begun(ctx context.Context) (pgx.Tx, error) {
 	if t.done {
 		return nil, pgx.ErrTxClosed
 	}
-	inner, err := t.conn.BeginTx(ctx, pgx.TxOptions{BeginQuery: t.scope.beginSQL()})
-	if err != nil {
+	if err := t.SendBatch(ctx, &pgx.Batch{}).Close(); err != nil {
 		return nil, err
 	}
-	t.inner = inner
-	return inner, nil
+	return t.inner, nil
 }
 
 // SendBatch sends b, led by BEGIN and the scope if the transaction has not begun. A
