@@ -64,8 +64,8 @@ func (s *Service) Create(ctx context.Context, storeID uuid.UUID, p CreateParams)
 	hash := p.hash()
 	var err error
 	for range 2 {
-		var created *Order
-		var replayed bool // filled in by the final statements, which run after create returns
+		var created *Order // completed by the final statements, which run after create returns
+		var replayed bool
 		err = s.db.TxCommitting(ctx, db.StoreScope(storeID), func(tx pgx.Tx) (final []db.Queued, err error) {
 			created, replayed, final, err = s.create(ctx, tx, storeID, &p, hash)
 			return final, err
@@ -94,13 +94,15 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, p *C
 	}
 	reservation := product.NewReservation(storeID, demands)
 
-	// The idempotency check and the product locks share a round trip; a replay then
-	// merely held the locks until its (empty) commit.
+	// The idempotency check (reading the earlier order whole, for a replay) and the
+	// product locks share a round trip; a replay then merely held the locks until its
+	// (empty) commit.
 	var replay bool
-	var prevID uuid.UUID
+	var prev Order
 	var prevHash []byte
-	err := db.Send(ctx, tx, db.MaybeRow(&replay, `SELECT id, request_hash FROM orders WHERE store_id = $1 AND idempotency_key = $2`,
-		[]any{storeID, p.IdempotencyKey}, &prevID, &prevHash), reservation.Lock())
+	err := db.Send(ctx, tx, db.MaybeRow(&replay, `SELECT `+columns+`, request_hash FROM orders
+		WHERE store_id = $1 AND idempotency_key = $2`,
+		[]any{storeID, p.IdempotencyKey}, append(prev.scanTargets(), &prevHash)...), reservation.Lock())
 	if err != nil {
 		return nil, false, nil, err
 	}
@@ -109,8 +111,7 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, p *C
 			return nil, false, nil, &apperr.Error{Code: apperr.Conflict, Field: "input.idempotencyKey",
 				Message: "this idempotencyKey was already used for an order with different input"}
 		}
-		o, err := scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM orders WHERE store_id = $1 AND id = $2`, storeID, prevID))
-		return &o, true, nil, err
+		return &prev, true, nil, nil
 	}
 
 	products, reserve, err := reservation.Check()
