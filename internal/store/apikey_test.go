@@ -44,18 +44,22 @@ func TestAPIKeyCache(t *testing.T) {
 	const ttl = 300 * time.Millisecond
 	svc := store.NewServiceKeyTTL(d, ttl)
 	st, key, secret := newKey(t, d, svc)
+	// revokeBehind revokes a key in the database only, as another API process would.
+	revokeBehind := func(st store.Store, key store.APIKey) {
+		require.NoError(t, owner.Tx(ctx, db.StoreScope(st.ID), func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = now() WHERE id = $1`, key.ID)
+			return err
+		}))
+	}
 
 	got, err := svc.AuthenticateAPIKey(ctx, secret)
 	require.NoError(t, err)
 	assert.Equal(t, key.ID, got.ID)
 	require.NotNil(t, got.LastUsedAt, "the first use is recorded")
 
-	// Revoked behind the service's back (as another API process would), the key still
-	// works here until the TTL runs out, then not.
-	require.NoError(t, owner.Tx(ctx, db.StoreScope(st.ID), func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = now() WHERE id = $1`, key.ID)
-		return err
-	}))
+	// Revoked behind the service's back, the key still works here until the TTL runs
+	// out, then not.
+	revokeBehind(st, key)
 	checked := time.Now()
 	_, err = svc.AuthenticateAPIKey(ctx, secret)
 	if time.Since(checked) < ttl/2 {
@@ -80,10 +84,7 @@ func TestAPIKeyCache(t *testing.T) {
 	st, key, secret = newKey(t, d, uncached)
 	_, err = uncached.AuthenticateAPIKey(ctx, secret)
 	require.NoError(t, err)
-	require.NoError(t, owner.Tx(ctx, db.StoreScope(st.ID), func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = now() WHERE id = $1`, key.ID)
-		return err
-	}))
+	revokeBehind(st, key)
 	_, err = uncached.AuthenticateAPIKey(ctx, secret)
 	assert.Equal(t, store.ErrInvalidAPIKey, err)
 }

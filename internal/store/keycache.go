@@ -45,8 +45,11 @@ func (c *keyCache) get(hash []byte, now time.Time) (APIKey, bool) {
 	return e.key, true
 }
 
-// put remembers key, checked at now.
+// put remembers key, checked at now (unless keys are never trusted: a ttl of 0).
 func (c *keyCache) put(hash []byte, key APIKey, now time.Time) {
+	if c.ttl <= 0 {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.entries) >= apiKeyCacheMax {
