@@ -215,8 +215,7 @@ func (d *dataset) reset(ctx context.Context, stores []benchStore) error {
 	if _, err := d.owner.Exec(ctx, `REINDEX TABLE river_job`); err != nil {
 		return err
 	}
-	_, err := d.owner.Exec(ctx, `VACUUM (ANALYZE)`)
-	return err
+	return d.vacuum(ctx)
 }
 
 // load fills the empty, migrated bench database, one transaction per store and
@@ -247,7 +246,7 @@ func (d *dataset) load(ctx context.Context) error {
 		return err
 	}
 	d.stores = stores
-	if _, err := d.owner.Exec(ctx, `VACUUM (ANALYZE)`); err != nil {
+	if err := d.vacuum(ctx); err != nil {
 		return err
 	}
 	d.loadTime = time.Since(start)
@@ -439,10 +438,11 @@ func (d *dataset) waitForJobs(ctx context.Context) (time.Duration, error) {
 	}
 }
 
-// vacuum does what autovacuum would soon do after a round of writes (a round adds about
-// a tenth to the orders), so that it does not start during the next round and slow
-// whichever scenario that happens to be: autovacuum and analyze of orders, lines and
-// events took 5 s of a core in the middle of a measurement.
+// vacuum vacuums and analyzes the bench database, as autovacuum soon would after the
+// load, the reset or a round of writes (a round adds about a tenth to the orders): so
+// that autovacuum does not start during a measurement and slow whichever scenario
+// happens to run — autovacuum and analyze of orders, lines and events took 5 s of a
+// core in the middle of one.
 func (d *dataset) vacuum(ctx context.Context) error {
 	start := time.Now()
 	if _, err := d.owner.Exec(ctx, `VACUUM (ANALYZE)`); err != nil {
