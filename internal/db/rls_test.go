@@ -337,10 +337,16 @@ func TestTxCommitting(t *testing.T) {
 	assert.Equal(t, 1, products(ok))
 }
 
-// appDB opens a pool of maxConns connections as the app role, closed with the test.
-func appDB(t *testing.T, maxConns int32) (*db.DB, *pgxpool.Pool) {
+// appDB opens a pool of maxConns connections as the app role, closed with the test;
+// configure, if given, adjusts the pool's configuration first.
+func appDB(t *testing.T, maxConns int32, configure ...func(*pgxpool.Config)) (*db.DB, *pgxpool.Pool) {
 	t.Helper()
-	pool, err := db.Open(context.Background(), dbtest.Get(t).AppURL, maxConns)
+	cfg, err := db.PoolConfig(dbtest.Get(t).AppURL, maxConns)
+	require.NoError(t, err)
+	for _, c := range configure {
+		c(cfg)
+	}
+	pool, err := db.OpenConfig(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	return db.New(pool), pool

@@ -8,11 +8,11 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordergraph/ordergraph/internal/db"
-	"github.com/ordergraph/ordergraph/internal/db/dbtest"
 )
 
 // roundTrips counts what a connection sends: each query and each batch is one round trip.
@@ -37,16 +37,10 @@ func (r *roundTrips) take() int32 { return r.n.Swap(0) }
 func tracedDB(t *testing.T) (*db.DB, *roundTrips) {
 	t.Helper()
 	ctx := context.Background()
-	cfg, err := db.PoolConfig(dbtest.Get(t).AppURL, 1)
-	require.NoError(t, err)
 	rt := &roundTrips{}
-	cfg.ConnConfig.Tracer = rt
-	pool, err := db.OpenConfig(ctx, cfg)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
+	d, _ := appDB(t, 1, func(c *pgxpool.Config) { c.ConnConfig.Tracer = rt })
 	// A first transaction prepares the statements below on the one connection: pgx
 	// prepares a statement it has not seen in a round trip of its own.
-	d := db.New(pool)
 	require.NoError(t, d.Tx(ctx, db.StoreScope(uuid.New()), func(tx pgx.Tx) error {
 		return db.Send(ctx, tx, db.Exec(`SELECT current_setting('app.store_id')`), db.Exec(`SELECT count(*) FROM products`))
 	}))
