@@ -70,9 +70,10 @@ test: ## Run all tests against Postgres; JUnit + coverage in .reports/
 bench: ## Run the load benchmark (go run ./cmd/bench ARGS="...")
 	@$(WITH_DB); go run ./cmd/bench $(ARGS)
 
-generate: ## Regenerate GraphQL code (gqlgen, then the serial-execution rewrite)
+generate: ## Regenerate GraphQL code (gqlgen, then the serial-execution rewrite) and the SQL code (sqlc)
 	go tool gqlgen generate
 	go run ./internal/gqlgenpatch graph/generated
+	cd tools/sqlc && go tool sqlc generate -f ../../sqlc.yaml
 
 vet: ## go vet ./...
 	go vet ./...

@@ -51,7 +51,6 @@ func NewApp(p AppParams) http.Handler {
 			Accounts: auth.NewUsers(d, tokens, cfg.BcryptCost),
 			Stores:   stores,
 			Services: loader.Services{
-				DB:           d,
 				Orders:       order.NewService(d, p.Jobs),
 				Products:     product.NewService(d),
 				Customers:    customer.NewService(d),

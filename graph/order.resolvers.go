@@ -9,6 +9,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/google/uuid"
+
 	"github.com/ordergraph/ordergraph/graph/generated"
 	"github.com/ordergraph/ordergraph/graph/loader"
 	"github.com/ordergraph/ordergraph/graph/model"
@@ -55,9 +57,8 @@ func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOr
 	}
 	o, _, err := r.Svc.Orders.Create(ctx, storeID(ctx), p)
 	if err != nil {
-		return nil, err
+		return nil, inField("input", err)
 	}
-	loader.From(ctx).ExpectOrders([]order.Order{o})
 	return &o, nil
 }
 
@@ -119,9 +120,6 @@ func (r *queryResolver) Order(ctx context.Context, id string) (*order.Order, err
 		return nil, err
 	}
 	o, err := r.Svc.Orders.Get(ctx, storeID(ctx), oid)
-	if err == nil {
-		loader.From(ctx).ExpectOrders([]order.Order{o})
-	}
 	return nilIfMissing(&o, err)
 }
 
@@ -138,8 +136,18 @@ func (r *queryResolver) Invoices(ctx context.Context, first *int, after *string,
 	if err != nil {
 		return nil, err
 	}
-	for _, inv := range invs {
-		loader.From(ctx).Order.Expect(inv.OrderID)
+	// The invoices' orders and their selected relations at once, for the loaders.
+	if len(invs) > 0 {
+		orderIDs := make([]uuid.UUID, len(invs))
+		for i, inv := range invs {
+			orderIDs[i] = inv.OrderID
+		}
+		pg, err := r.Svc.Orders.GetManyWith(ctx, storeID(ctx), orderIDs,
+			selectedRelations(ctx, "edges", "InvoiceConnection", "node", "InvoiceEdge", "order", "Invoice"))
+		if err != nil {
+			return nil, err
+		}
+		loader.From(ctx).PrimePage(ctx, pg)
 	}
 	conn := &model.InvoiceConnection{Edges: make([]*model.InvoiceEdge, len(invs)), Statuses: statuses}
 	conn.PageInfo = pageInfo(invs, more, func(inv invoice.Invoice) string { return invoice.Cursor(inv).Encode() })

@@ -60,28 +60,41 @@ func (t *tx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	return br
 }
 
+// Exec, Query and QueryRow run the transaction's first statement in one pipeline with
+// BEGIN and the scope, and later ones as pgx.Tx does.
+
 func (t *tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	inner, err := t.begun(ctx)
-	if err != nil {
-		return pgconn.CommandTag{}, err
+	if t.inner != nil {
+		return t.inner.Exec(ctx, sql, args...)
 	}
-	return inner.Exec(ctx, sql, args...)
+	b := &pgx.Batch{}
+	b.Queue(sql, args...)
+	br := t.SendBatch(ctx, b)
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
 }
 
 func (t *tx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	inner, err := t.begun(ctx)
+	if t.inner != nil {
+		return t.inner.Query(ctx, sql, args...)
+	}
+	b := &pgx.Batch{}
+	b.Queue(sql, args...)
+	br := t.SendBatch(ctx, b)
+	rows, err := br.Query()
 	if err != nil {
+		br.Close()
 		return nil, err
 	}
-	return inner.Query(ctx, sql, args...)
+	return &batchRows{Rows: rows, br: br}, nil
 }
 
 func (t *tx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	inner, err := t.begun(ctx)
-	if err != nil {
-		return errRow{err}
-	}
-	return inner.QueryRow(ctx, sql, args...)
+	rows, err := t.Query(ctx, sql, args...)
+	return &batchRow{rows: rows, err: err}
 }
 
 func (t *tx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
@@ -138,8 +151,3 @@ func (t *tx) end(ctx context.Context, end func(pgx.Tx, context.Context) error) e
 	t.done = true
 	return nil
 }
-
-// errRow is a pgx.Row that failed before it was sent.
-type errRow struct{ err error }
-
-func (r errRow) Scan(...any) error { return r.err }

@@ -10,13 +10,15 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/db/dbsqlc"
 	"github.com/ordergraph/ordergraph/internal/gid"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 // Fulfillment is an order's shipment.
 type Fulfillment struct {
 	ID             uuid.UUID
-	StoreID        uuid.UUID
+	StoreID        tenant.StoreID
 	OrderID        uuid.UUID
 	Status         string
 	Carrier        *string
@@ -26,7 +28,13 @@ type Fulfillment struct {
 	CreatedAt      time.Time
 }
 
-const columns = `id, store_id, order_id, status, carrier, tracking_number, shipped_at, delivered_at, created_at`
+// FromRow maps a fulfillments row to a Fulfillment.
+func FromRow(r dbsqlc.Fulfillment) Fulfillment {
+	return Fulfillment{ID: r.ID, StoreID: r.StoreID, OrderID: r.OrderID, Status: r.Status, Carrier: r.Carrier,
+		TrackingNumber: r.TrackingNumber, ShippedAt: r.ShippedAt, DeliveredAt: r.DeliveredAt, CreatedAt: r.CreatedAt}
+}
+
+var queries = dbsqlc.New()
 
 // Service reads fulfillments.
 type Service struct{ db *db.DB }
@@ -34,28 +42,28 @@ type Service struct{ db *db.DB }
 // NewService returns the fulfillment service.
 func NewService(d *db.DB) *Service { return &Service{db: d} }
 
-func (s *Service) where(ctx context.Context, storeID uuid.UUID, cond string, arg any) ([]Fulfillment, error) {
-	return db.Query(ctx, s.db, db.StoreScope(storeID), db.StructsByPos[Fulfillment],
-		`SELECT `+columns+` FROM fulfillments WHERE store_id = $1 AND `+cond, storeID, arg)
-}
-
-// ByOrders returns the fulfillments of the given orders, by order id.
-func (s *Service) ByOrders(ctx context.Context, storeID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID]Fulfillment, error) {
-	fs, err := s.where(ctx, storeID, "order_id = ANY($2)", orderIDs)
-	out := make(map[uuid.UUID]Fulfillment, len(fs))
-	for _, f := range fs {
-		out[f.OrderID] = f
-	}
+// ListByOrders returns the fulfillments of the given orders, by order id.
+func (s *Service) ListByOrders(ctx context.Context, storeID tenant.StoreID, orderIDs []uuid.UUID) (map[uuid.UUID]Fulfillment, error) {
+	out := make(map[uuid.UUID]Fulfillment, len(orderIDs))
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		rows, err := queries.FulfillmentListByOrders(ctx, q, dbsqlc.FulfillmentListByOrdersParams{StoreID: storeID, OrderIds: orderIDs})
+		for _, r := range rows {
+			out[r.OrderID] = FromRow(r)
+		}
+		return err
+	})
 	return out, err
 }
 
-// Get returns fulfillment id of storeID, or nil.
-func (s *Service) Get(ctx context.Context, storeID, id uuid.UUID) (*Fulfillment, error) {
-	fs, err := s.where(ctx, storeID, "id = $2", id)
-	if err != nil || len(fs) == 0 {
-		return nil, err
-	}
-	return &fs[0], nil
+// Get returns fulfillment id of storeID, or NOT_FOUND.
+func (s *Service) Get(ctx context.Context, storeID tenant.StoreID, id uuid.UUID) (Fulfillment, error) {
+	var f Fulfillment
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		row, err := queries.FulfillmentGetByID(ctx, q, dbsqlc.FulfillmentGetByIDParams{StoreID: storeID, ID: id})
+		f = FromRow(row)
+		return db.NotFound(err, "fulfillment")
+	})
+	return f, err
 }
 
 // GID is f's global id in the API.

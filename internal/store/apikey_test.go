@@ -46,7 +46,7 @@ func TestAPIKeyCache(t *testing.T) {
 	st, key, secret := newKey(t, d, svc)
 	// revokeBehind revokes a key in the database only, as another API process would.
 	revokeBehind := func(st store.Store, key store.APIKey) {
-		require.NoError(t, owner.Tx(ctx, db.StoreScope(st.ID), func(tx pgx.Tx) error {
+		require.NoError(t, owner.Tx(ctx, db.Store(st.ID), func(tx pgx.Tx) error {
 			_, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = now() WHERE id = $1`, key.ID)
 			return err
 		}))
