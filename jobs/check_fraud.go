@@ -22,6 +22,11 @@ type CheckFraudWorker struct {
 	orders *order.Service
 }
 
+// NewCheckFraudWorker returns the fraud check's worker.
+func NewCheckFraudWorker(deps Deps) *CheckFraudWorker {
+	return &CheckFraudWorker{db: deps.DB, orders: deps.Orders}
+}
+
 // Timeout bounds one attempt; screening is a few statements.
 func (w *CheckFraudWorker) Timeout(*river.Job[order.CheckFraudArgs]) time.Duration {
 	return 30 * time.Second

@@ -25,10 +25,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/ordergraph/ordergraph/graph"
+	"github.com/ordergraph/ordergraph/cmd/ordergraph/app"
 	"github.com/ordergraph/ordergraph/internal/config"
 	"github.com/ordergraph/ordergraph/internal/db"
-	"github.com/ordergraph/ordergraph/jobs"
 )
 
 const usage = `usage: ordergraph <command>
@@ -125,7 +124,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 	}
 	defer pool.Close()
 
-	inserter, err := jobs.NewInsertClient(pool, log)
+	inserter, err := app.NewInsertClient(pool, log)
 	if err != nil {
 		return err
 	}
@@ -138,7 +137,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 	}
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
-		Handler:           graph.NewApp(graph.AppParams{Config: cfg, Pool: pool, Logger: log, Jobs: inserter}),
+		Handler:           app.NewHandler(app.Params{Config: cfg, Pool: pool, Logger: log, Jobs: inserter}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -189,7 +188,7 @@ func servePprof(addr string, log *slog.Logger) {
 // startWorkers starts the River workers; the returned func stops them, letting running
 // jobs finish for up to 20 s before cancelling them.
 func startWorkers(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, log *slog.Logger) (func(), error) {
-	client, err := jobs.NewWorkerClient(pool, jobs.Config{MaxWorkers: cfg.MaxWorkers, Logger: log})
+	client, err := app.NewWorkerClient(pool, cfg, log)
 	if err != nil {
 		return nil, err
 	}

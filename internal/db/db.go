@@ -42,6 +42,31 @@ type DB struct {
 	Pool *pgxpool.Pool
 	// reads bounds the scoped reads running at once to half the pool (see New).
 	reads chan struct{}
+	// joined, when set, is the outer transaction every Tx and Read runs inside (Joined).
+	joined pgx.Tx
+}
+
+// Joined returns a DB whose transactions are savepoints of tx and whose reads run in
+// tx, each under its own scope. It is for tests that work River jobs inside a test
+// transaction which is rolled back at the end (rivertest.Worker), so that they run in
+// parallel in full isolation. Its Pool is nil.
+func Joined(tx pgx.Tx) *DB { return &DB{joined: tx} }
+
+// runJoined is run for a Joined DB: fn's transaction is a savepoint of the outer one,
+// released when fn returns nil. last, when fn has one, runs as an ordinary statement.
+func (d *DB) runJoined(ctx context.Context, scope Scope, fn func(tx pgx.Tx, last Querier) error) error {
+	sp, err := d.joined.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer sp.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+	if _, err := sp.Exec(ctx, setScopeSQL, scope.args()...); err != nil {
+		return fmt.Errorf("set tenant scope: %w", err)
+	}
+	if err := fn(sp, sp); err != nil {
+		return err
+	}
+	return sp.Commit(ctx)
 }
 
 // PoolConfig parses url into a pool configuration with Ordergraph's connection setup.
@@ -130,6 +155,9 @@ func (s Scope) args() []any {
 // BEGIN and the scope's settings are not a round trip of their own: they travel with
 // the transaction's first statement (see tx).
 func (d *DB) Tx(ctx context.Context, scope Scope, fn func(tx pgx.Tx) error) error {
+	if d.joined != nil {
+		return d.runJoined(ctx, scope, func(tx pgx.Tx, _ Querier) error { return fn(tx) })
+	}
 	return d.run(ctx, scope, func(t *tx) error {
 		if err := fn(t); err != nil {
 			return err
@@ -151,6 +179,9 @@ func (d *DB) Tx(ctx context.Context, scope Scope, fn func(tx pgx.Tx) error) erro
 // can undo the transaction: an error fn returns after a committed last statement is
 // ErrCheckedAfterCommit, never a silent "rolled back" that was not.
 func (d *DB) TxCommitWith(ctx context.Context, scope Scope, fn func(tx pgx.Tx, last Querier) error) error {
+	if d.joined != nil {
+		return d.runJoined(ctx, scope, fn)
+	}
 	return d.run(ctx, scope, func(t *tx) error {
 		last := &committing{tx: t}
 		err := fn(t, last)

@@ -21,6 +21,9 @@ import (
 // QueryRow do). A pgx.Batch sent with SendBatch is one pipeline behind the scope: one
 // round trip for several statements.
 func (d *DB) Read(ctx context.Context, scope Scope, fn func(q Querier) error) error {
+	if d.joined != nil {
+		return d.runJoined(ctx, scope, func(tx pgx.Tx, _ Querier) error { return fn(tx) })
+	}
 	conn, release, err := d.acquireRead(ctx)
 	if err != nil {
 		return err

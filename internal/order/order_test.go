@@ -9,16 +9,15 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/db/dbtest"
 	"github.com/ordergraph/ordergraph/internal/order"
-	"github.com/ordergraph/ordergraph/internal/product"
-	"github.com/ordergraph/ordergraph/internal/store"
 	"github.com/ordergraph/ordergraph/internal/tenant"
-	"github.com/ordergraph/ordergraph/jobs"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
@@ -32,19 +31,11 @@ type bundle struct {
 // setup creates a store with one product (SKU "P", 10.00, 1000 in stock).
 func setup(t *testing.T) bundle {
 	t.Helper()
-	ctx := context.Background()
 	pool := dbtest.AppPool(t)
 	d := db.New(pool)
-	var owner uuid.UUID
-	require.NoError(t, d.Tx(ctx, db.Scope{}, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `INSERT INTO users (email, name, password_hash) VALUES ($1, 'O', 'x') RETURNING id`,
-			uuid.NewString()+"@example.com").Scan(&owner)
-	}))
-	st, err := store.NewService(d).Create(ctx, owner, store.CreateParams{Name: "S", Slug: "s-" + uuid.NewString()[:8], CurrencyCode: "EUR"})
-	require.NoError(t, err)
-	_, err = product.NewService(d).Create(ctx, st.ID, product.CreateParams{SKU: "P", Name: "P", Price: "10.00", StockOnHand: 1000})
-	require.NoError(t, err)
-	inserter, err := jobs.NewInsertClient(pool, nil)
+	st := dbtest.NewStore(t, d, dbtest.StoreOpts{})
+	dbtest.NewProduct(t, d, st.ID, dbtest.ProductOpts{SKU: "P", Price: "10.00", Stock: 1000})
+	inserter, err := river.NewClient(riverpgxv5.New(nil), &river.Config{}) // InsertTx only
 	require.NoError(t, err)
 	return bundle{db: d, orders: order.NewService(d, inserter), storeID: st.ID}
 }
