@@ -74,6 +74,7 @@ generate: ## Regenerate GraphQL code (gqlgen, then the serial-execution rewrite)
 	go tool gqlgen generate
 	go run ./internal/gqlgenpatch graph/generated
 	cd tools/sqlc && go tool sqlc generate -f ../../sqlc.yaml
+	UPDATE_SQLC_HASH=1 go test ./internal/db -run '^TestSQLCGeneratedCodeIsCurrent$$' -count=1
 
 vet: ## go vet ./...
 	go vet ./...

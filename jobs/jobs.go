@@ -51,10 +51,10 @@ func NewWorkerClient(pool *pgxpool.Pool, workers *river.Workers, cfg Config) (*r
 		Logger:  cfg.Logger,
 		Workers: workers,
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
-		// River fetches at most MaxWorkers jobs per fetch and fetches at most once per
-		// cooldown: at its default (100 ms) 10 workers top out at 100 jobs/s, less
-		// than order intake, so fraud checks fell behind under load. A fetch is one
-		// indexed query, and an idle queue is still polled only once a second.
+		// River fetches at most MaxWorkers jobs per fetch and at most once per
+		// cooldown, so its default cooldown caps a process's jobs per second below
+		// order intake. A fetch is one indexed query, and an idle queue is still
+		// polled only once a second.
 		FetchCooldown: fetchCooldown,
 		JobTimeout:    time.Minute,
 	})

@@ -81,10 +81,9 @@ func main() {
 
 // tuneGC sets the garbage collector for a GraphQL server, unless GOGC or GOMEMLIMIT
 // say otherwise. A response tree is many small short-lived objects, so collection
-// costs CPU in proportion to how often it runs: under the READ benchmark GOGC=400
-// answers ≈ 15 % more requests than GOGC=200 (ours/raw 0.50 vs 0.44 in alternating
-// rounds), for a heap of ≈ 90 MB instead of ≈ 60 MB. The 128 MiB soft limit keeps
-// the heap, and so RSS, bounded: near it the collector runs more often instead.
+// costs CPU in proportion to how often it runs: a GOGC of 400 trades a larger heap for
+// more requests per second (docs/performance.md). The 128 MiB soft limit keeps the
+// heap, and so RSS, bounded: near it the collector runs more often instead.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)

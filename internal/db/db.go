@@ -110,12 +110,10 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error)
 
 // New wraps a pool.
 //
-// Reads (Read, ReadAll) may hold at most half of the pool's connections at once. A
-// read only computes — it never waits on a lock — so past a few per database core,
-// more of them at once only share the cores more finely and lengthen every one (on the
-// 2-core bench machine: p99 150 ms with 16 reads at once, 110 ms with 8, at more
-// requests per second). Writes wait on row locks (stock, order numbers) and keep the
-// whole pool: with 8 connections WRITE lost a fifth of its throughput.
+// Reads may hold at most half of the pool's connections at once. A read only computes
+// — it never waits on a lock — so past a few per database core, more of them at once
+// only share the cores more finely and lengthen every one. Writes wait on row locks
+// (stock, order numbers) and keep the whole pool. (Measured: docs/performance.md.)
 func New(pool *pgxpool.Pool) *DB {
 	return &DB{Pool: pool, reads: make(chan struct{}, max(1, pool.Config().MaxConns/2))}
 }

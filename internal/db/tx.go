@@ -7,12 +7,13 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// tx is the pgx.Tx that Tx and TxCommitting hand to fn: pgx's own transaction, begun
-// with the transaction's first statements instead of in a round trip of its own.
+// tx is the pgx.Tx that Tx and TxCommitWith hand to fn: pgx's own transaction, begun
+// with the transaction's first statement instead of in a round trip of its own.
 //
-// BEGIN and the tenant scope lead the first pipeline (Send; pgx's Batch.BeginTx): one
-// round trip for all of them. Before any other first statement they go as a pipeline of
-// their own. A transaction that runs nothing costs no round trip at all.
+// BEGIN and the tenant scope lead the first statement or pipeline (pgx's
+// Batch.BeginTx): one round trip for all of them. Before anything else (a savepoint,
+// CopyFrom) they go as a pipeline of their own. A transaction that runs nothing costs
+// no round trip at all.
 type tx struct {
 	conn  *pgx.Conn
 	scope Scope
