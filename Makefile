@@ -73,6 +73,7 @@ bench: ## Run the load benchmark (go run ./cmd/bench ARGS="...")
 generate: ## Regenerate GraphQL code (gqlgen, then the serial-execution rewrite) and the SQL code (sqlc)
 	go tool gqlgen generate
 	go run ./internal/gqlgenpatch graph/generated
+	rm -f internal/db/dbsqlc/*.go # sqlc leaves the files of removed queries behind
 	cd tools/sqlc && go tool sqlc generate -f ../../sqlc.yaml
 	UPDATE_SQLC_HASH=1 go test ./internal/db -run '^TestSQLCGeneratedCodeIsCurrent$$' -count=1
 

@@ -29,7 +29,7 @@ func scope(s uuid.UUID) db.Scope { return db.Store(tenant.StoreID(s)) }
 // without a fixture here fails TestTenantIsolationBackstop, so the backstop can never
 // pass vacuously.
 func fixtures(ctx context.Context, tx pgx.Tx, s uuid.UUID) error {
-	user, product, customer, order := uuid.New(), uuid.New(), uuid.New(), uuid.New()
+	user, product, customer, order, payment, invoice := uuid.New(), uuid.New(), uuid.New(), uuid.New(), uuid.New(), uuid.New()
 	stmts := []struct {
 		table string
 		sql   string
@@ -48,9 +48,15 @@ func fixtures(ctx context.Context, tx pgx.Tx, s uuid.UUID) error {
 		{"order_lines", `INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity, unit_price_minor, total_minor, currency_code)
 			VALUES ($1, $2, 1, $3, 'SKU-1', 'P', 1, 100, 100, 'EUR')`, []any{s, order, product}},
 		{"order_events", `INSERT INTO order_events (store_id, order_id, type, message) VALUES ($1, $2, 'created', 'm')`, []any{s, order}},
-		{"payments", `INSERT INTO payments (store_id, order_id, status, amount_minor, currency_code, idempotency_key)
-			VALUES ($1, $2, 'PENDING', 100, 'EUR', $3)`, []any{s, order, order.String()}},
-		{"invoices", `INSERT INTO invoices (store_id, order_id, number, status, total_minor, currency_code) VALUES ($1, $2, 1, 'ISSUED', 100, 'EUR')`, []any{s, order}},
+		{"payments", `INSERT INTO payments (store_id, id, order_id, status, amount_minor, currency_code, idempotency_key)
+			VALUES ($1, $2, $3, 'CAPTURED', 100, 'EUR', $4)`, []any{s, payment, order, order.String()}},
+		{"refunds", `INSERT INTO refunds (store_id, payment_id, order_id, amount_minor, currency_code, reason, idempotency_key)
+			VALUES ($1, $2, $3, 100, 'EUR', 'r', $4)`, []any{s, payment, order, payment.String()}},
+		{"invoices", `INSERT INTO invoices (store_id, id, order_id, number, status, total_minor, currency_code) VALUES ($1, $2, $3, 1, 'ISSUED', 100, 'EUR')`, []any{s, invoice, order}},
+		{"invoice_lines", `INSERT INTO invoice_lines (store_id, invoice_id, line_no, sku, description, quantity, unit_price_minor, total_minor)
+			VALUES ($1, $2, 1, 'SKU-1', 'P', 1, 100, 100)`, []any{s, invoice}},
+		{"alerts", `INSERT INTO alerts (store_id, kind, subject_id, message) VALUES ($1, 'LOW_STOCK', $2, 'low')`, []any{s, product}},
+		{"store_settings", `INSERT INTO store_settings (store_id) VALUES ($1)`, []any{s}},
 		{"fulfillments", `INSERT INTO fulfillments (store_id, order_id, status) VALUES ($1, $2, 'PENDING')`, []any{s, order}},
 	}
 	for _, st := range stmts {

@@ -1,6 +1,6 @@
-// Package invoice owns invoices: issued with gap-free per-store numbers when an
-// order's payment is captured. Issuing arrives with the orchestration work; today this
-// package lists and reads invoices for the API.
+// Package invoice owns invoices: issued with gap-free per-store numbers and the
+// order's lines when an order's payment is captured (Issue), voided when a paid order
+// is cancelled (Void).
 package invoice
 
 import (
@@ -20,20 +20,24 @@ import (
 
 // Invoice is an order's invoice.
 type Invoice struct {
-	ID           uuid.UUID
-	StoreID      tenant.StoreID
-	OrderID      uuid.UUID
-	Number       int64
-	Status       string
-	TotalMinor   int64
-	CurrencyCode string
-	IssuedAt     time.Time
+	ID            uuid.UUID
+	StoreID       tenant.StoreID
+	OrderID       uuid.UUID
+	Number        int64
+	Status        string
+	SubtotalMinor int64
+	TotalMinor    int64
+	CurrencyCode  string
+	IssuedAt      time.Time
+	VoidedAt      *time.Time
+	VoidReason    *string
 }
 
 // FromRow maps an invoices row to an Invoice.
 func FromRow(r dbsqlc.Invoice) Invoice {
 	return Invoice{ID: r.ID, StoreID: r.StoreID, OrderID: r.OrderID, Number: r.Number, Status: r.Status,
-		TotalMinor: r.TotalMinor, CurrencyCode: r.CurrencyCode, IssuedAt: r.IssuedAt}
+		SubtotalMinor: r.SubtotalMinor, TotalMinor: r.TotalMinor, CurrencyCode: r.CurrencyCode, IssuedAt: r.IssuedAt,
+		VoidedAt: r.VoidedAt, VoidReason: r.VoidReason}
 }
 
 var queries = dbsqlc.New()

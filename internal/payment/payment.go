@@ -18,23 +18,33 @@ import (
 
 // Payment is one payment of an order.
 type Payment struct {
-	ID           uuid.UUID
-	StoreID      tenant.StoreID
-	OrderID      uuid.UUID
-	Status       string
-	AmountMinor  int64
-	CurrencyCode string
-	Attempts     int
-	LastError    *string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	ID             uuid.UUID
+	StoreID        tenant.StoreID
+	OrderID        uuid.UUID
+	Status         string
+	AmountMinor    int64
+	RefundedMinor  int64
+	CurrencyCode   string
+	PaymentMethod  string
+	Attempts       int
+	LastError      *string
+	DeclineCode    *string
+	NextAttemptAt  *time.Time
+	DeadlineAt     time.Time
+	IdempotencyKey string
+	// GatewayID is the gateway's PaymentIntent id once captured.
+	GatewayID *string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // FromRow maps a payments row to a Payment.
 func FromRow(r dbsqlc.Payment) Payment {
 	return Payment{ID: r.ID, StoreID: r.StoreID, OrderID: r.OrderID, Status: r.Status, AmountMinor: r.AmountMinor,
-		CurrencyCode: r.CurrencyCode, Attempts: int(r.Attempts), LastError: r.LastError, CreatedAt: r.CreatedAt,
-		UpdatedAt: r.UpdatedAt}
+		RefundedMinor: r.RefundedMinor, CurrencyCode: r.CurrencyCode, PaymentMethod: r.PaymentMethod,
+		Attempts: int(r.Attempts), LastError: r.LastError, DeclineCode: r.DeclineCode, NextAttemptAt: r.NextAttemptAt,
+		DeadlineAt: r.DeadlineAt, IdempotencyKey: r.IdempotencyKey, GatewayID: r.GatewayChargeID,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 var queries = dbsqlc.New()

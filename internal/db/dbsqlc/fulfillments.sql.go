@@ -12,8 +12,90 @@ import (
 	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
+const FulfillmentAdvance = `-- name: FulfillmentAdvance :one
+UPDATE fulfillments SET
+  status = $1,
+  picked_at = CASE WHEN $1 = 'PICKED' THEN now() ELSE picked_at END,
+  packed_at = CASE WHEN $1 = 'PACKED' THEN now() ELSE packed_at END,
+  shipped_at = CASE WHEN $1 = 'SHIPPED' THEN now() ELSE shipped_at END,
+  delivered_at = CASE WHEN $1 = 'DELIVERED' THEN now() ELSE delivered_at END,
+  cancelled_at = CASE WHEN $1 = 'CANCELLED' THEN now() ELSE cancelled_at END,
+  carrier = COALESCE($2, carrier),
+  tracking_number = COALESCE($3, tracking_number)
+WHERE store_id = $4 AND order_id = $5 AND status = $6
+RETURNING store_id, id, order_id, status, carrier, tracking_number, shipped_at, delivered_at, created_at, picked_at, packed_at, cancelled_at
+`
+
+type FulfillmentAdvanceParams struct {
+	ToStatus       string         `db:"to_status"`
+	Carrier        *string        `db:"carrier"`
+	TrackingNumber *string        `db:"tracking_number"`
+	StoreID        tenant.StoreID `db:"store_id"`
+	OrderID        uuid.UUID      `db:"order_id"`
+	FromStatus     string         `db:"from_status"`
+}
+
+// FulfillmentAdvance moves a fulfillment one step on from status from; no row means
+// it was no longer there (a retried job, or cancelled).
+func (q *Queries) FulfillmentAdvance(ctx context.Context, db DBTX, arg FulfillmentAdvanceParams) (Fulfillment, error) {
+	row := db.QueryRow(ctx, FulfillmentAdvance,
+		arg.ToStatus,
+		arg.Carrier,
+		arg.TrackingNumber,
+		arg.StoreID,
+		arg.OrderID,
+		arg.FromStatus,
+	)
+	var i Fulfillment
+	err := row.Scan(
+		&i.StoreID,
+		&i.ID,
+		&i.OrderID,
+		&i.Status,
+		&i.Carrier,
+		&i.TrackingNumber,
+		&i.ShippedAt,
+		&i.DeliveredAt,
+		&i.CreatedAt,
+		&i.PickedAt,
+		&i.PackedAt,
+		&i.CancelledAt,
+	)
+	return i, err
+}
+
+const FulfillmentCreate = `-- name: FulfillmentCreate :one
+INSERT INTO fulfillments (store_id, order_id, status) VALUES ($1, $2, 'PENDING')
+RETURNING store_id, id, order_id, status, carrier, tracking_number, shipped_at, delivered_at, created_at, picked_at, packed_at, cancelled_at
+`
+
+type FulfillmentCreateParams struct {
+	StoreID tenant.StoreID `db:"store_id"`
+	OrderID uuid.UUID      `db:"order_id"`
+}
+
+func (q *Queries) FulfillmentCreate(ctx context.Context, db DBTX, arg FulfillmentCreateParams) (Fulfillment, error) {
+	row := db.QueryRow(ctx, FulfillmentCreate, arg.StoreID, arg.OrderID)
+	var i Fulfillment
+	err := row.Scan(
+		&i.StoreID,
+		&i.ID,
+		&i.OrderID,
+		&i.Status,
+		&i.Carrier,
+		&i.TrackingNumber,
+		&i.ShippedAt,
+		&i.DeliveredAt,
+		&i.CreatedAt,
+		&i.PickedAt,
+		&i.PackedAt,
+		&i.CancelledAt,
+	)
+	return i, err
+}
+
 const FulfillmentGetByID = `-- name: FulfillmentGetByID :one
-SELECT store_id, id, order_id, status, carrier, tracking_number, shipped_at, delivered_at, created_at FROM fulfillments WHERE store_id = $1 AND id = $2
+SELECT store_id, id, order_id, status, carrier, tracking_number, shipped_at, delivered_at, created_at, picked_at, packed_at, cancelled_at FROM fulfillments WHERE store_id = $1 AND id = $2
 `
 
 type FulfillmentGetByIDParams struct {
@@ -34,12 +116,15 @@ func (q *Queries) FulfillmentGetByID(ctx context.Context, db DBTX, arg Fulfillme
 		&i.ShippedAt,
 		&i.DeliveredAt,
 		&i.CreatedAt,
+		&i.PickedAt,
+		&i.PackedAt,
+		&i.CancelledAt,
 	)
 	return i, err
 }
 
 const FulfillmentListByOrders = `-- name: FulfillmentListByOrders :many
-SELECT store_id, id, order_id, status, carrier, tracking_number, shipped_at, delivered_at, created_at FROM fulfillments WHERE store_id = $1 AND order_id = ANY($2::uuid[])
+SELECT store_id, id, order_id, status, carrier, tracking_number, shipped_at, delivered_at, created_at, picked_at, packed_at, cancelled_at FROM fulfillments WHERE store_id = $1 AND order_id = ANY($2::uuid[])
 `
 
 type FulfillmentListByOrdersParams struct {
@@ -66,6 +151,9 @@ func (q *Queries) FulfillmentListByOrders(ctx context.Context, db DBTX, arg Fulf
 			&i.ShippedAt,
 			&i.DeliveredAt,
 			&i.CreatedAt,
+			&i.PickedAt,
+			&i.PackedAt,
+			&i.CancelledAt,
 		); err != nil {
 			return nil, err
 		}

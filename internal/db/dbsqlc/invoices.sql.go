@@ -12,8 +12,54 @@ import (
 	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
+const InvoiceCreateNumbered = `-- name: InvoiceCreateNumbered :one
+WITH n AS (
+  UPDATE store_counters SET last_invoice_number = last_invoice_number + 1
+  WHERE store_counters.store_id = $1 RETURNING last_invoice_number)
+INSERT INTO invoices (store_id, order_id, number, status, subtotal_minor, total_minor, currency_code)
+VALUES ($1, $2, (SELECT last_invoice_number FROM n), 'ISSUED',
+  $3, $4, $5)
+RETURNING store_id, id, order_id, number, status, total_minor, currency_code, issued_at, subtotal_minor, voided_at, void_reason
+`
+
+type InvoiceCreateNumberedParams struct {
+	StoreID       tenant.StoreID `db:"store_id"`
+	OrderID       uuid.UUID      `db:"order_id"`
+	SubtotalMinor int64          `db:"subtotal_minor"`
+	TotalMinor    int64          `db:"total_minor"`
+	CurrencyCode  string         `db:"currency_code"`
+}
+
+// InvoiceCreateNumbered takes the store's next invoice number (gap-free: the counter
+// row is locked until commit, and a rolled-back transaction gives its number back)
+// and inserts the invoice.
+func (q *Queries) InvoiceCreateNumbered(ctx context.Context, db DBTX, arg InvoiceCreateNumberedParams) (Invoice, error) {
+	row := db.QueryRow(ctx, InvoiceCreateNumbered,
+		arg.StoreID,
+		arg.OrderID,
+		arg.SubtotalMinor,
+		arg.TotalMinor,
+		arg.CurrencyCode,
+	)
+	var i Invoice
+	err := row.Scan(
+		&i.StoreID,
+		&i.ID,
+		&i.OrderID,
+		&i.Number,
+		&i.Status,
+		&i.TotalMinor,
+		&i.CurrencyCode,
+		&i.IssuedAt,
+		&i.SubtotalMinor,
+		&i.VoidedAt,
+		&i.VoidReason,
+	)
+	return i, err
+}
+
 const InvoiceGetByID = `-- name: InvoiceGetByID :one
-SELECT store_id, id, order_id, number, status, total_minor, currency_code, issued_at FROM invoices WHERE store_id = $1 AND id = $2
+SELECT store_id, id, order_id, number, status, total_minor, currency_code, issued_at, subtotal_minor, voided_at, void_reason FROM invoices WHERE store_id = $1 AND id = $2
 `
 
 type InvoiceGetByIDParams struct {
@@ -33,12 +79,72 @@ func (q *Queries) InvoiceGetByID(ctx context.Context, db DBTX, arg InvoiceGetByI
 		&i.TotalMinor,
 		&i.CurrencyCode,
 		&i.IssuedAt,
+		&i.SubtotalMinor,
+		&i.VoidedAt,
+		&i.VoidReason,
 	)
 	return i, err
 }
 
+const InvoiceLineCreateFromOrder = `-- name: InvoiceLineCreateFromOrder :exec
+INSERT INTO invoice_lines (store_id, invoice_id, line_no, sku, description, quantity, unit_price_minor, total_minor)
+SELECT l.store_id, $1, l.line_no, l.sku, l.name, l.quantity, l.unit_price_minor, l.total_minor
+FROM order_lines l WHERE l.store_id = $2 AND l.order_id = $3
+`
+
+type InvoiceLineCreateFromOrderParams struct {
+	InvoiceID uuid.UUID      `db:"invoice_id"`
+	StoreID   tenant.StoreID `db:"store_id"`
+	OrderID   uuid.UUID      `db:"order_id"`
+}
+
+// InvoiceLineCreateFromOrder copies an order's lines onto its invoice.
+func (q *Queries) InvoiceLineCreateFromOrder(ctx context.Context, db DBTX, arg InvoiceLineCreateFromOrderParams) error {
+	_, err := db.Exec(ctx, InvoiceLineCreateFromOrder, arg.InvoiceID, arg.StoreID, arg.OrderID)
+	return err
+}
+
+const InvoiceLineListByInvoices = `-- name: InvoiceLineListByInvoices :many
+SELECT store_id, invoice_id, line_no, sku, description, quantity, unit_price_minor, total_minor FROM invoice_lines WHERE store_id = $1 AND invoice_id = ANY($2::uuid[])
+ORDER BY invoice_id, line_no
+`
+
+type InvoiceLineListByInvoicesParams struct {
+	StoreID    tenant.StoreID `db:"store_id"`
+	InvoiceIds []uuid.UUID    `db:"invoice_ids"`
+}
+
+func (q *Queries) InvoiceLineListByInvoices(ctx context.Context, db DBTX, arg InvoiceLineListByInvoicesParams) ([]InvoiceLine, error) {
+	rows, err := db.Query(ctx, InvoiceLineListByInvoices, arg.StoreID, arg.InvoiceIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []InvoiceLine{}
+	for rows.Next() {
+		var i InvoiceLine
+		if err := rows.Scan(
+			&i.StoreID,
+			&i.InvoiceID,
+			&i.LineNo,
+			&i.Sku,
+			&i.Description,
+			&i.Quantity,
+			&i.UnitPriceMinor,
+			&i.TotalMinor,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const InvoiceListByOrders = `-- name: InvoiceListByOrders :many
-SELECT store_id, id, order_id, number, status, total_minor, currency_code, issued_at FROM invoices WHERE store_id = $1 AND order_id = ANY($2::uuid[])
+SELECT store_id, id, order_id, number, status, total_minor, currency_code, issued_at, subtotal_minor, voided_at, void_reason FROM invoices WHERE store_id = $1 AND order_id = ANY($2::uuid[])
 `
 
 type InvoiceListByOrdersParams struct {
@@ -64,6 +170,9 @@ func (q *Queries) InvoiceListByOrders(ctx context.Context, db DBTX, arg InvoiceL
 			&i.TotalMinor,
 			&i.CurrencyCode,
 			&i.IssuedAt,
+			&i.SubtotalMinor,
+			&i.VoidedAt,
+			&i.VoidReason,
 		); err != nil {
 			return nil, err
 		}
@@ -73,4 +182,35 @@ func (q *Queries) InvoiceListByOrders(ctx context.Context, db DBTX, arg InvoiceL
 		return nil, err
 	}
 	return items, nil
+}
+
+const InvoiceVoid = `-- name: InvoiceVoid :one
+UPDATE invoices SET status = 'VOID', voided_at = now(), void_reason = $1
+WHERE store_id = $2 AND order_id = $3 AND status = 'ISSUED'
+RETURNING store_id, id, order_id, number, status, total_minor, currency_code, issued_at, subtotal_minor, voided_at, void_reason
+`
+
+type InvoiceVoidParams struct {
+	Reason  *string        `db:"reason"`
+	StoreID tenant.StoreID `db:"store_id"`
+	OrderID uuid.UUID      `db:"order_id"`
+}
+
+func (q *Queries) InvoiceVoid(ctx context.Context, db DBTX, arg InvoiceVoidParams) (Invoice, error) {
+	row := db.QueryRow(ctx, InvoiceVoid, arg.Reason, arg.StoreID, arg.OrderID)
+	var i Invoice
+	err := row.Scan(
+		&i.StoreID,
+		&i.ID,
+		&i.OrderID,
+		&i.Number,
+		&i.Status,
+		&i.TotalMinor,
+		&i.CurrencyCode,
+		&i.IssuedAt,
+		&i.SubtotalMinor,
+		&i.VoidedAt,
+		&i.VoidReason,
+	)
+	return i, err
 }

@@ -58,6 +58,20 @@ func (ns NullMemberRole) Value() (driver.Value, error) {
 	return string(ns.MemberRole), nil
 }
 
+type Alert struct {
+	StoreID    tenant.StoreID  `db:"store_id"`
+	ID         uuid.UUID       `db:"id"`
+	Kind       string          `db:"kind"`
+	Status     string          `db:"status"`
+	SubjectID  uuid.UUID       `db:"subject_id"`
+	OrderID    *uuid.UUID      `db:"order_id"`
+	Message    string          `db:"message"`
+	Data       json.RawMessage `db:"data"`
+	CreatedAt  time.Time       `db:"created_at"`
+	ResolvedAt *time.Time      `db:"resolved_at"`
+	ResolvedBy *string         `db:"resolved_by"`
+}
+
 type ApiKey struct {
 	StoreID    tenant.StoreID `db:"store_id"`
 	ID         uuid.UUID      `db:"id"`
@@ -90,17 +104,34 @@ type Fulfillment struct {
 	ShippedAt      *time.Time     `db:"shipped_at"`
 	DeliveredAt    *time.Time     `db:"delivered_at"`
 	CreatedAt      time.Time      `db:"created_at"`
+	PickedAt       *time.Time     `db:"picked_at"`
+	PackedAt       *time.Time     `db:"packed_at"`
+	CancelledAt    *time.Time     `db:"cancelled_at"`
 }
 
 type Invoice struct {
-	StoreID      tenant.StoreID `db:"store_id"`
-	ID           uuid.UUID      `db:"id"`
-	OrderID      uuid.UUID      `db:"order_id"`
-	Number       int64          `db:"number"`
-	Status       string         `db:"status"`
-	TotalMinor   int64          `db:"total_minor"`
-	CurrencyCode string         `db:"currency_code"`
-	IssuedAt     time.Time      `db:"issued_at"`
+	StoreID       tenant.StoreID `db:"store_id"`
+	ID            uuid.UUID      `db:"id"`
+	OrderID       uuid.UUID      `db:"order_id"`
+	Number        int64          `db:"number"`
+	Status        string         `db:"status"`
+	TotalMinor    int64          `db:"total_minor"`
+	CurrencyCode  string         `db:"currency_code"`
+	IssuedAt      time.Time      `db:"issued_at"`
+	SubtotalMinor int64          `db:"subtotal_minor"`
+	VoidedAt      *time.Time     `db:"voided_at"`
+	VoidReason    *string        `db:"void_reason"`
+}
+
+type InvoiceLine struct {
+	StoreID        tenant.StoreID `db:"store_id"`
+	InvoiceID      uuid.UUID      `db:"invoice_id"`
+	LineNo         int32          `db:"line_no"`
+	Sku            string         `db:"sku"`
+	Description    string         `db:"description"`
+	Quantity       int32          `db:"quantity"`
+	UnitPriceMinor int64          `db:"unit_price_minor"`
+	TotalMinor     int64          `db:"total_minor"`
 }
 
 type Membership struct {
@@ -125,6 +156,7 @@ type Order struct {
 	RequestHash     []byte          `db:"request_hash"`
 	CreatedAt       time.Time       `db:"created_at"`
 	UpdatedAt       time.Time       `db:"updated_at"`
+	PaymentMethod   string          `db:"payment_method"`
 }
 
 type OrderEvent struct {
@@ -168,6 +200,11 @@ type Payment struct {
 	GatewayChargeID *string        `db:"gateway_charge_id"`
 	CreatedAt       time.Time      `db:"created_at"`
 	UpdatedAt       time.Time      `db:"updated_at"`
+	PaymentMethod   string         `db:"payment_method"`
+	NextAttemptAt   *time.Time     `db:"next_attempt_at"`
+	DeadlineAt      time.Time      `db:"deadline_at"`
+	DeclineCode     *string        `db:"decline_code"`
+	RefundedMinor   int64          `db:"refunded_minor"`
 }
 
 type Product struct {
@@ -182,6 +219,24 @@ type Product struct {
 	LowStockThreshold int32          `db:"low_stock_threshold"`
 	CreatedAt         time.Time      `db:"created_at"`
 	UpdatedAt         time.Time      `db:"updated_at"`
+}
+
+type Refund struct {
+	StoreID         tenant.StoreID `db:"store_id"`
+	ID              uuid.UUID      `db:"id"`
+	PaymentID       uuid.UUID      `db:"payment_id"`
+	OrderID         uuid.UUID      `db:"order_id"`
+	AmountMinor     int64          `db:"amount_minor"`
+	CurrencyCode    string         `db:"currency_code"`
+	Status          string         `db:"status"`
+	Reason          string         `db:"reason"`
+	Attempts        int32          `db:"attempts"`
+	LastError       *string        `db:"last_error"`
+	NextAttemptAt   *time.Time     `db:"next_attempt_at"`
+	IdempotencyKey  string         `db:"idempotency_key"`
+	GatewayRefundID *string        `db:"gateway_refund_id"`
+	CreatedAt       time.Time      `db:"created_at"`
+	UpdatedAt       time.Time      `db:"updated_at"`
 }
 
 type StockMovement struct {
@@ -206,6 +261,15 @@ type StoreCounter struct {
 	StoreID           tenant.StoreID `db:"store_id"`
 	LastOrderNumber   int64          `db:"last_order_number"`
 	LastInvoiceNumber int64          `db:"last_invoice_number"`
+}
+
+type StoreSetting struct {
+	StoreID               tenant.StoreID `db:"store_id"`
+	ReviewTotalMinor      int64          `db:"review_total_minor"`
+	ReviewLineQuantity    int32          `db:"review_line_quantity"`
+	MaxOrdersPerEmailHour int32          `db:"max_orders_per_email_hour"`
+	AllowedCountries      []string       `db:"allowed_countries"`
+	UpdatedAt             time.Time      `db:"updated_at"`
 }
 
 type User struct {

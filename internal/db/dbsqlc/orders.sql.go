@@ -14,8 +14,25 @@ import (
 	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
+const OrderCountRecentByCustomer = `-- name: OrderCountRecentByCustomer :one
+SELECT count(*) FROM orders
+WHERE store_id = $1 AND customer_id = $2 AND created_at > now() - interval '1 hour'
+`
+
+type OrderCountRecentByCustomerParams struct {
+	StoreID    tenant.StoreID `db:"store_id"`
+	CustomerID uuid.UUID      `db:"customer_id"`
+}
+
+func (q *Queries) OrderCountRecentByCustomer(ctx context.Context, db DBTX, arg OrderCountRecentByCustomerParams) (int64, error) {
+	row := db.QueryRow(ctx, OrderCountRecentByCustomer, arg.StoreID, arg.CustomerID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const OrderGetByID = `-- name: OrderGetByID :one
-SELECT store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash, created_at, updated_at FROM orders WHERE store_id = $1 AND id = $2
+SELECT store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash, created_at, updated_at, payment_method FROM orders WHERE store_id = $1 AND id = $2
 `
 
 type OrderGetByIDParams struct {
@@ -41,12 +58,13 @@ func (q *Queries) OrderGetByID(ctx context.Context, db DBTX, arg OrderGetByIDPar
 		&i.RequestHash,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.PaymentMethod,
 	)
 	return i, err
 }
 
 const OrderGetByIDForUpdate = `-- name: OrderGetByIDForUpdate :one
-SELECT store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash, created_at, updated_at FROM orders WHERE store_id = $1 AND id = $2 FOR UPDATE
+SELECT store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash, created_at, updated_at, payment_method FROM orders WHERE store_id = $1 AND id = $2 FOR UPDATE
 `
 
 type OrderGetByIDForUpdateParams struct {
@@ -72,12 +90,13 @@ func (q *Queries) OrderGetByIDForUpdate(ctx context.Context, db DBTX, arg OrderG
 		&i.RequestHash,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.PaymentMethod,
 	)
 	return i, err
 }
 
 const OrderGetByIdempotencyKey = `-- name: OrderGetByIdempotencyKey :one
-SELECT store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash, created_at, updated_at FROM orders WHERE store_id = $1 AND idempotency_key = $2
+SELECT store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash, created_at, updated_at, payment_method FROM orders WHERE store_id = $1 AND idempotency_key = $2
 `
 
 type OrderGetByIdempotencyKeyParams struct {
@@ -103,12 +122,13 @@ func (q *Queries) OrderGetByIdempotencyKey(ctx context.Context, db DBTX, arg Ord
 		&i.RequestHash,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.PaymentMethod,
 	)
 	return i, err
 }
 
 const OrderGetMany = `-- name: OrderGetMany :many
-SELECT store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash, created_at, updated_at FROM orders WHERE store_id = $1 AND id = ANY($2::uuid[])
+SELECT store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash, created_at, updated_at, payment_method FROM orders WHERE store_id = $1 AND id = ANY($2::uuid[])
 `
 
 type OrderGetManyParams struct {
@@ -140,6 +160,7 @@ func (q *Queries) OrderGetMany(ctx context.Context, db DBTX, arg OrderGetManyPar
 			&i.RequestHash,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.PaymentMethod,
 		); err != nil {
 			return nil, err
 		}
@@ -161,7 +182,7 @@ o AS (
   VALUES ($1, $2, (SELECT last_order_number FROM n), $3,
     $4, $5, $6, $7,
     $8, $9, $10, $11)
-  RETURNING store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash, created_at, updated_at),
+  RETURNING store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash, created_at, updated_at, payment_method),
 l AS (
   INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,
     unit_price_minor, total_minor, currency_code)
@@ -175,7 +196,7 @@ e AS (
   INSERT INTO order_events (store_id, order_id, type, message, data)
   SELECT o.store_id, o.id, $19, format($20::text, o.number), $21
   FROM o)
-SELECT store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash, created_at, updated_at FROM o
+SELECT store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash, created_at, updated_at, payment_method FROM o
 `
 
 type OrderInsertNumberedParams struct {
@@ -217,6 +238,7 @@ type OrderInsertNumberedRow struct {
 	RequestHash     []byte          `db:"request_hash"`
 	CreatedAt       time.Time       `db:"created_at"`
 	UpdatedAt       time.Time       `db:"updated_at"`
+	PaymentMethod   string          `db:"payment_method"`
 }
 
 // OrderInsertNumbered takes the store's next order number and inserts the order, its
@@ -264,6 +286,7 @@ func (q *Queries) OrderInsertNumbered(ctx context.Context, db DBTX, arg OrderIns
 		&i.RequestHash,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.PaymentMethod,
 	)
 	return i, err
 }
@@ -272,11 +295,11 @@ const OrderUpdateStatus = `-- name: OrderUpdateStatus :one
 WITH moved AS (
   UPDATE orders SET status = $1, updated_at = now()
   WHERE orders.store_id = $2 AND orders.id = $3 AND orders.status = $4
-  RETURNING store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash, created_at, updated_at),
+  RETURNING store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash, created_at, updated_at, payment_method),
 event AS (
   INSERT INTO order_events (store_id, order_id, type, message, data)
   SELECT moved.store_id, moved.id, $5, $6, $7 FROM moved)
-SELECT store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash, created_at, updated_at FROM moved
+SELECT store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash, created_at, updated_at, payment_method FROM moved
 `
 
 type OrderUpdateStatusParams struct {
@@ -304,6 +327,7 @@ type OrderUpdateStatusRow struct {
 	RequestHash     []byte          `db:"request_hash"`
 	CreatedAt       time.Time       `db:"created_at"`
 	UpdatedAt       time.Time       `db:"updated_at"`
+	PaymentMethod   string          `db:"payment_method"`
 }
 
 // OrderUpdateStatus moves an order from one status to another and appends the event
@@ -335,6 +359,7 @@ func (q *Queries) OrderUpdateStatus(ctx context.Context, db DBTX, arg OrderUpdat
 		&i.RequestHash,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.PaymentMethod,
 	)
 	return i, err
 }

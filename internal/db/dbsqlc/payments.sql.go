@@ -7,13 +7,105 @@ package dbsqlc
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
+const PaymentAddRefunded = `-- name: PaymentAddRefunded :one
+UPDATE payments SET
+  refunded_minor = refunded_minor + $1,
+  status = CASE WHEN refunded_minor + $1 = amount_minor THEN 'REFUNDED' ELSE status END,
+  updated_at = now()
+WHERE store_id = $2 AND id = $3 AND status = 'CAPTURED'
+RETURNING store_id, id, order_id, status, amount_minor, currency_code, attempts, last_error, idempotency_key, gateway_charge_id, created_at, updated_at, payment_method, next_attempt_at, deadline_at, decline_code, refunded_minor
+`
+
+type PaymentAddRefundedParams struct {
+	AmountMinor int64          `db:"amount_minor"`
+	StoreID     tenant.StoreID `db:"store_id"`
+	ID          uuid.UUID      `db:"id"`
+}
+
+func (q *Queries) PaymentAddRefunded(ctx context.Context, db DBTX, arg PaymentAddRefundedParams) (Payment, error) {
+	row := db.QueryRow(ctx, PaymentAddRefunded, arg.AmountMinor, arg.StoreID, arg.ID)
+	var i Payment
+	err := row.Scan(
+		&i.StoreID,
+		&i.ID,
+		&i.OrderID,
+		&i.Status,
+		&i.AmountMinor,
+		&i.CurrencyCode,
+		&i.Attempts,
+		&i.LastError,
+		&i.IdempotencyKey,
+		&i.GatewayChargeID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.PaymentMethod,
+		&i.NextAttemptAt,
+		&i.DeadlineAt,
+		&i.DeclineCode,
+		&i.RefundedMinor,
+	)
+	return i, err
+}
+
+const PaymentCreate = `-- name: PaymentCreate :one
+INSERT INTO payments (store_id, order_id, status, amount_minor, currency_code, idempotency_key, payment_method, deadline_at)
+VALUES ($1, $2, 'PENDING', $3, $4,
+  $5, $6, now() + $7::interval)
+RETURNING store_id, id, order_id, status, amount_minor, currency_code, attempts, last_error, idempotency_key, gateway_charge_id, created_at, updated_at, payment_method, next_attempt_at, deadline_at, decline_code, refunded_minor
+`
+
+type PaymentCreateParams struct {
+	StoreID        tenant.StoreID  `db:"store_id"`
+	OrderID        uuid.UUID       `db:"order_id"`
+	AmountMinor    int64           `db:"amount_minor"`
+	CurrencyCode   string          `db:"currency_code"`
+	IdempotencyKey string          `db:"idempotency_key"`
+	PaymentMethod  string          `db:"payment_method"`
+	Budget         pgtype.Interval `db:"budget"`
+}
+
+func (q *Queries) PaymentCreate(ctx context.Context, db DBTX, arg PaymentCreateParams) (Payment, error) {
+	row := db.QueryRow(ctx, PaymentCreate,
+		arg.StoreID,
+		arg.OrderID,
+		arg.AmountMinor,
+		arg.CurrencyCode,
+		arg.IdempotencyKey,
+		arg.PaymentMethod,
+		arg.Budget,
+	)
+	var i Payment
+	err := row.Scan(
+		&i.StoreID,
+		&i.ID,
+		&i.OrderID,
+		&i.Status,
+		&i.AmountMinor,
+		&i.CurrencyCode,
+		&i.Attempts,
+		&i.LastError,
+		&i.IdempotencyKey,
+		&i.GatewayChargeID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.PaymentMethod,
+		&i.NextAttemptAt,
+		&i.DeadlineAt,
+		&i.DeclineCode,
+		&i.RefundedMinor,
+	)
+	return i, err
+}
+
 const PaymentGetByID = `-- name: PaymentGetByID :one
-SELECT store_id, id, order_id, status, amount_minor, currency_code, attempts, last_error, idempotency_key, gateway_charge_id, created_at, updated_at FROM payments WHERE store_id = $1 AND id = $2
+SELECT store_id, id, order_id, status, amount_minor, currency_code, attempts, last_error, idempotency_key, gateway_charge_id, created_at, updated_at, payment_method, next_attempt_at, deadline_at, decline_code, refunded_minor FROM payments WHERE store_id = $1 AND id = $2
 `
 
 type PaymentGetByIDParams struct {
@@ -37,12 +129,53 @@ func (q *Queries) PaymentGetByID(ctx context.Context, db DBTX, arg PaymentGetByI
 		&i.GatewayChargeID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.PaymentMethod,
+		&i.NextAttemptAt,
+		&i.DeadlineAt,
+		&i.DeclineCode,
+		&i.RefundedMinor,
+	)
+	return i, err
+}
+
+const PaymentGetOpenByOrder = `-- name: PaymentGetOpenByOrder :one
+SELECT store_id, id, order_id, status, amount_minor, currency_code, attempts, last_error, idempotency_key, gateway_charge_id, created_at, updated_at, payment_method, next_attempt_at, deadline_at, decline_code, refunded_minor FROM payments
+WHERE store_id = $1 AND order_id = $2 AND status IN ('PENDING', 'RETRYING', 'CAPTURED')
+`
+
+type PaymentGetOpenByOrderParams struct {
+	StoreID tenant.StoreID `db:"store_id"`
+	OrderID uuid.UUID      `db:"order_id"`
+}
+
+// PaymentGetOpenByOrder is the order's payment that is pending, retrying or captured.
+func (q *Queries) PaymentGetOpenByOrder(ctx context.Context, db DBTX, arg PaymentGetOpenByOrderParams) (Payment, error) {
+	row := db.QueryRow(ctx, PaymentGetOpenByOrder, arg.StoreID, arg.OrderID)
+	var i Payment
+	err := row.Scan(
+		&i.StoreID,
+		&i.ID,
+		&i.OrderID,
+		&i.Status,
+		&i.AmountMinor,
+		&i.CurrencyCode,
+		&i.Attempts,
+		&i.LastError,
+		&i.IdempotencyKey,
+		&i.GatewayChargeID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.PaymentMethod,
+		&i.NextAttemptAt,
+		&i.DeadlineAt,
+		&i.DeclineCode,
+		&i.RefundedMinor,
 	)
 	return i, err
 }
 
 const PaymentListByOrders = `-- name: PaymentListByOrders :many
-SELECT store_id, id, order_id, status, amount_minor, currency_code, attempts, last_error, idempotency_key, gateway_charge_id, created_at, updated_at FROM payments
+SELECT store_id, id, order_id, status, amount_minor, currency_code, attempts, last_error, idempotency_key, gateway_charge_id, created_at, updated_at, payment_method, next_attempt_at, deadline_at, decline_code, refunded_minor FROM payments
 WHERE store_id = $1 AND order_id = ANY($2::uuid[])
 ORDER BY created_at, id
 `
@@ -74,6 +207,11 @@ func (q *Queries) PaymentListByOrders(ctx context.Context, db DBTX, arg PaymentL
 			&i.GatewayChargeID,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.PaymentMethod,
+			&i.NextAttemptAt,
+			&i.DeadlineAt,
+			&i.DeclineCode,
+			&i.RefundedMinor,
 		); err != nil {
 			return nil, err
 		}
@@ -83,4 +221,107 @@ func (q *Queries) PaymentListByOrders(ctx context.Context, db DBTX, arg PaymentL
 		return nil, err
 	}
 	return items, nil
+}
+
+const PaymentRecordRetry = `-- name: PaymentRecordRetry :one
+UPDATE payments SET
+  status = 'RETRYING', attempts = attempts + 1, last_error = $1,
+  next_attempt_at = $2, updated_at = now()
+WHERE store_id = $3 AND id = $4 AND status IN ('PENDING', 'RETRYING')
+RETURNING store_id, id, order_id, status, amount_minor, currency_code, attempts, last_error, idempotency_key, gateway_charge_id, created_at, updated_at, payment_method, next_attempt_at, deadline_at, decline_code, refunded_minor
+`
+
+type PaymentRecordRetryParams struct {
+	LastError     *string        `db:"last_error"`
+	NextAttemptAt *time.Time     `db:"next_attempt_at"`
+	StoreID       tenant.StoreID `db:"store_id"`
+	ID            uuid.UUID      `db:"id"`
+}
+
+func (q *Queries) PaymentRecordRetry(ctx context.Context, db DBTX, arg PaymentRecordRetryParams) (Payment, error) {
+	row := db.QueryRow(ctx, PaymentRecordRetry,
+		arg.LastError,
+		arg.NextAttemptAt,
+		arg.StoreID,
+		arg.ID,
+	)
+	var i Payment
+	err := row.Scan(
+		&i.StoreID,
+		&i.ID,
+		&i.OrderID,
+		&i.Status,
+		&i.AmountMinor,
+		&i.CurrencyCode,
+		&i.Attempts,
+		&i.LastError,
+		&i.IdempotencyKey,
+		&i.GatewayChargeID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.PaymentMethod,
+		&i.NextAttemptAt,
+		&i.DeadlineAt,
+		&i.DeclineCode,
+		&i.RefundedMinor,
+	)
+	return i, err
+}
+
+const PaymentSettle = `-- name: PaymentSettle :one
+UPDATE payments SET
+  status = $1,
+  attempts = attempts + $2::int,
+  gateway_charge_id = COALESCE($3, gateway_charge_id),
+  last_error = $4,
+  decline_code = $5,
+  next_attempt_at = NULL,
+  updated_at = now()
+WHERE store_id = $6 AND id = $7 AND status IN ('PENDING', 'RETRYING')
+RETURNING store_id, id, order_id, status, amount_minor, currency_code, attempts, last_error, idempotency_key, gateway_charge_id, created_at, updated_at, payment_method, next_attempt_at, deadline_at, decline_code, refunded_minor
+`
+
+type PaymentSettleParams struct {
+	Status          string         `db:"status"`
+	AttemptsSpent   int32          `db:"attempts_spent"`
+	GatewayChargeID *string        `db:"gateway_charge_id"`
+	LastError       *string        `db:"last_error"`
+	DeclineCode     *string        `db:"decline_code"`
+	StoreID         tenant.StoreID `db:"store_id"`
+	ID              uuid.UUID      `db:"id"`
+}
+
+// PaymentSettle records a payment's outcome; only a payment still being charged
+// (PENDING or RETRYING) moves: no row means another step settled it first.
+func (q *Queries) PaymentSettle(ctx context.Context, db DBTX, arg PaymentSettleParams) (Payment, error) {
+	row := db.QueryRow(ctx, PaymentSettle,
+		arg.Status,
+		arg.AttemptsSpent,
+		arg.GatewayChargeID,
+		arg.LastError,
+		arg.DeclineCode,
+		arg.StoreID,
+		arg.ID,
+	)
+	var i Payment
+	err := row.Scan(
+		&i.StoreID,
+		&i.ID,
+		&i.OrderID,
+		&i.Status,
+		&i.AmountMinor,
+		&i.CurrencyCode,
+		&i.Attempts,
+		&i.LastError,
+		&i.IdempotencyKey,
+		&i.GatewayChargeID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.PaymentMethod,
+		&i.NextAttemptAt,
+		&i.DeadlineAt,
+		&i.DeclineCode,
+		&i.RefundedMinor,
+	)
+	return i, err
 }

@@ -197,6 +197,42 @@ func (q *Queries) ProductListByOrders(ctx context.Context, db DBTX, arg ProductL
 	return items, nil
 }
 
+const ProductListLowStock = `-- name: ProductListLowStock :many
+SELECT store_id, id, sku, name, price_minor, currency_code, stock_on_hand, stock_reserved, low_stock_threshold, created_at, updated_at FROM products WHERE store_id = $1 AND stock_on_hand - stock_reserved <= low_stock_threshold
+`
+
+func (q *Queries) ProductListLowStock(ctx context.Context, db DBTX, storeID tenant.StoreID) ([]Product, error) {
+	rows, err := db.Query(ctx, ProductListLowStock, storeID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Product{}
+	for rows.Next() {
+		var i Product
+		if err := rows.Scan(
+			&i.StoreID,
+			&i.ID,
+			&i.Sku,
+			&i.Name,
+			&i.PriceMinor,
+			&i.CurrencyCode,
+			&i.StockOnHand,
+			&i.StockReserved,
+			&i.LowStockThreshold,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const ProductLockForOrder = `-- name: ProductLockForOrder :many
 SELECT store_id, id, sku, name, price_minor, currency_code, stock_on_hand, stock_reserved, low_stock_threshold, created_at, updated_at FROM products
 WHERE store_id = $1
@@ -245,6 +281,24 @@ func (q *Queries) ProductLockForOrder(ctx context.Context, db DBTX, arg ProductL
 	return items, nil
 }
 
+const ProductRelease = `-- name: ProductRelease :exec
+UPDATE products p SET stock_reserved = p.stock_reserved - r.qty, updated_at = now()
+FROM (SELECT unnest($2::uuid[]) AS id, unnest($3::int[]) AS qty) AS r
+WHERE p.store_id = $1 AND p.id = r.id
+`
+
+type ProductReleaseParams struct {
+	StoreID    tenant.StoreID `db:"store_id"`
+	Ids        []uuid.UUID    `db:"ids"`
+	Quantities []int32        `db:"quantities"`
+}
+
+// ProductRelease gives reserved stock back (an order cancelled before shipping).
+func (q *Queries) ProductRelease(ctx context.Context, db DBTX, arg ProductReleaseParams) error {
+	_, err := db.Exec(ctx, ProductRelease, arg.StoreID, arg.Ids, arg.Quantities)
+	return err
+}
+
 const ProductReserve = `-- name: ProductReserve :exec
 UPDATE products p SET stock_reserved = p.stock_reserved + r.qty, updated_at = now()
 FROM (SELECT unnest($2::uuid[]) AS id, unnest($3::int[]) AS qty) AS r
@@ -291,6 +345,53 @@ func (q *Queries) ProductSetStockOnHand(ctx context.Context, db DBTX, arg Produc
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const ProductShip = `-- name: ProductShip :many
+UPDATE products p SET stock_on_hand = p.stock_on_hand - r.qty, stock_reserved = p.stock_reserved - r.qty,
+  updated_at = now()
+FROM (SELECT unnest($2::uuid[]) AS id, unnest($3::int[]) AS qty) AS r
+WHERE p.store_id = $1 AND p.id = r.id
+RETURNING p.store_id, p.id, p.sku, p.name, p.price_minor, p.currency_code, p.stock_on_hand, p.stock_reserved, p.low_stock_threshold, p.created_at, p.updated_at
+`
+
+type ProductShipParams struct {
+	StoreID    tenant.StoreID `db:"store_id"`
+	Ids        []uuid.UUID    `db:"ids"`
+	Quantities []int32        `db:"quantities"`
+}
+
+// ProductShip takes shipped stock off hand and out of reservation.
+func (q *Queries) ProductShip(ctx context.Context, db DBTX, arg ProductShipParams) ([]Product, error) {
+	rows, err := db.Query(ctx, ProductShip, arg.StoreID, arg.Ids, arg.Quantities)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Product{}
+	for rows.Next() {
+		var i Product
+		if err := rows.Scan(
+			&i.StoreID,
+			&i.ID,
+			&i.Sku,
+			&i.Name,
+			&i.PriceMinor,
+			&i.CurrencyCode,
+			&i.StockOnHand,
+			&i.StockReserved,
+			&i.LowStockThreshold,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const ProductUpdate = `-- name: ProductUpdate :one

@@ -34,3 +34,28 @@ func (q *Queries) StockMovementCreate(ctx context.Context, db DBTX, arg StockMov
 	)
 	return err
 }
+
+const StockMovementCreateMany = `-- name: StockMovementCreateMany :exec
+INSERT INTO stock_movements (store_id, product_id, delta, reason, order_id)
+SELECT $1, m.product_id, m.delta, $2, $3
+FROM (SELECT unnest($4::uuid[]) AS product_id, unnest($5::int[]) AS delta) AS m
+`
+
+type StockMovementCreateManyParams struct {
+	StoreID    tenant.StoreID `db:"store_id"`
+	Reason     string         `db:"reason"`
+	OrderID    *uuid.UUID     `db:"order_id"`
+	ProductIds []uuid.UUID    `db:"product_ids"`
+	Deltas     []int32        `db:"deltas"`
+}
+
+func (q *Queries) StockMovementCreateMany(ctx context.Context, db DBTX, arg StockMovementCreateManyParams) error {
+	_, err := db.Exec(ctx, StockMovementCreateMany,
+		arg.StoreID,
+		arg.Reason,
+		arg.OrderID,
+		arg.ProductIds,
+		arg.Deltas,
+	)
+	return err
+}

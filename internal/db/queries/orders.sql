@@ -53,3 +53,7 @@ e AS (
   SELECT o.store_id, o.id, sqlc.arg(event_type), format(sqlc.arg(message_format)::text, o.number), sqlc.arg(event_data)
   FROM o)
 SELECT * FROM o;
+
+-- name: OrderCountRecentByCustomer :one
+SELECT count(*) FROM orders
+WHERE store_id = $1 AND customer_id = $2 AND created_at > now() - interval '1 hour';

@@ -46,3 +46,20 @@ SELECT * FROM products
 WHERE products.store_id = sqlc.arg(store_id) AND products.id IN (
   SELECT l.product_id FROM order_lines l
   WHERE l.store_id = sqlc.arg(store_id) AND l.order_id = ANY(sqlc.arg(order_ids)::uuid[]));
+
+-- ProductRelease gives reserved stock back (an order cancelled before shipping).
+-- name: ProductRelease :exec
+UPDATE products p SET stock_reserved = p.stock_reserved - r.qty, updated_at = now()
+FROM (SELECT unnest(sqlc.arg(ids)::uuid[]) AS id, unnest(sqlc.arg(quantities)::int[]) AS qty) AS r
+WHERE p.store_id = sqlc.arg(store_id) AND p.id = r.id;
+
+-- ProductShip takes shipped stock off hand and out of reservation.
+-- name: ProductShip :many
+UPDATE products p SET stock_on_hand = p.stock_on_hand - r.qty, stock_reserved = p.stock_reserved - r.qty,
+  updated_at = now()
+FROM (SELECT unnest(sqlc.arg(ids)::uuid[]) AS id, unnest(sqlc.arg(quantities)::int[]) AS qty) AS r
+WHERE p.store_id = sqlc.arg(store_id) AND p.id = r.id
+RETURNING p.*;
+
+-- name: ProductListLowStock :many
+SELECT * FROM products WHERE store_id = $1 AND stock_on_hand - stock_reserved <= low_stock_threshold;
