@@ -20,7 +20,9 @@ type Faults struct {
 	TransientErrorRate float64 `json:"transientErrorRate"`
 	// RateLimitRate answers 429 before the request reaches the API.
 	RateLimitRate float64 `json:"rateLimitRate"`
-	// LatencyMs delays every API request by this many milliseconds.
+	// LatencyMs is how long the bank works on each API request, in
+	// milliseconds. A POST holds its idempotency key meanwhile and completes even
+	// if the client gives up waiting.
 	LatencyMs int `json:"latencyMs"`
 	// Outage answers every API request with 503 until it is switched off.
 	Outage bool `json:"outage"`

@@ -37,15 +37,6 @@ var intentPath = regexp.MustCompile(`^/v1/payment_intents/([A-Za-z0-9_]+)$`)
 
 func (b *Bank) serveAPI(w http.ResponseWriter, r *http.Request) {
 	d := b.faults.roll()
-	if d.latency > 0 {
-		t := time.NewTimer(d.latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
-	}
 	// The front door: an outage, a missing key, the rate limiter and a transient
 	// failure all answer before any endpoint runs, so none of them is saved under
 	// the idempotency key.
@@ -72,6 +63,15 @@ func (b *Bank) serveAPI(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/v1/refunds" && r.Method == http.MethodPost:
 		b.servePost(w, r, d, b.createRefund)
 	case m != nil && r.Method == http.MethodGet:
+		if d.latency > 0 {
+			t := time.NewTimer(d.latency)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
 		b.getPaymentIntent(w, r, m[1])
 	default:
 		writeError(w, r, unrecognized(r))
@@ -150,6 +150,12 @@ func (b *Bank) servePost(w http.ResponseWriter, r *http.Request, d dice, run end
 		}
 	}
 
+	// Latency is the bank at work: it holds the key (a concurrent request with
+	// it gets a 409) and, like a real bank, finishes even if the client has
+	// stopped waiting — a timeout is a lost answer, not a cancelled charge.
+	if d.latency > 0 {
+		time.Sleep(d.latency)
+	}
 	b.mu.Lock()
 	out := run(form, key, d, now)
 	var body json.RawMessage
