@@ -70,10 +70,11 @@ type BreakerConfig struct {
 	OnStateChange func(from, to string)
 }
 
-// DefaultBreakerConfig is the production setting. Five failures in a row are
-// unlikely from noise alone yet arrive within seconds of an outage when many
-// payments wait; thirty seconds open keeps an outage from being hammered while
-// noticing its end well within one backoff step at the cap.
+// DefaultBreakerConfig is the production setting (docs/gateway.md gives the
+// reasoning): enough failures in a row that noise alone rarely trips it, yet few
+// enough that an outage trips it within seconds when many payments wait; open
+// for a fraction of the backoff cap, so the end of an outage is noticed within
+// one retry step.
 var DefaultBreakerConfig = BreakerConfig{ConsecutiveFailures: 5, OpenFor: 30 * time.Second, HalfOpenProbes: 1}
 
 // Gateway charges and refunds through Stripe's API with stripe-go. stripe-go's

@@ -19,10 +19,10 @@ type RetryPolicy struct {
 	Budget time.Duration
 }
 
-// DefaultRetryPolicy is the production policy. Waits grow from a second to five
-// minutes, so a blip costs seconds and a long outage costs a few calls per
-// payment; the one-hour budget gives an outage a fair chance to end while an
-// order waits, and leaves twenty-three of Stripe's twenty-four hours unused.
+// DefaultRetryPolicy is the production policy. Waits grow from a second to a
+// few minutes, so a blip costs seconds and a long outage only a few calls per
+// payment; the budget gives an outage a fair chance to end while the order
+// waits, and ends most of a day before Stripe forgets the key.
 var DefaultRetryPolicy = RetryPolicy{Base: time.Second, Cap: 5 * time.Minute, Budget: time.Hour}
 
 // Backoff is DefaultRetryPolicy.Backoff.
