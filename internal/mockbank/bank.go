@@ -178,7 +178,7 @@ func (b *Bank) applyMemory(c commit) {
 		}
 	}
 	if c.saved != nil {
-		b.idem.restore(*c.saved)
+		b.idem.save(*c.saved)
 	}
 }
 

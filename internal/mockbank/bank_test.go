@@ -275,6 +275,8 @@ func TestIdempotencyReplaysTheFirstResult(t *testing.T) {
 	again := b.do(t, "POST", "/v1/payment_intents", "charge-1", charge("pm_card_visa"))
 	assert.Equal(t, http.StatusOK, again.status)
 	assert.Equal(t, "true", again.header.Get("Idempotent-Replayed"))
+	assert.Equal(t, first.header.Get("Request-Id"), again.header.Get("Original-Request"))
+	assert.NotEqual(t, first.header.Get("Request-Id"), again.header.Get("Request-Id"))
 	assert.Equal(t, first.body, again.body)
 
 	declined := b.do(t, "POST", "/v1/payment_intents", "charge-2", charge("pm_card_chargeDeclined"))

@@ -137,6 +137,8 @@ func (b *Bank) servePost(w http.ResponseWriter, r *http.Request, d dice, run end
 	}
 	fp := r.Method + " " + r.URL.Path + "?" + r.PostForm.Encode()
 	now := time.Now().UTC()
+	requestID := newID("req")
+	w.Header().Set("Request-Id", requestID)
 	if key != "" {
 		saved, aerr := b.idem.begin(key, fp, now)
 		if aerr != nil {
@@ -145,6 +147,9 @@ func (b *Bank) servePost(w http.ResponseWriter, r *http.Request, d dice, run end
 		}
 		if saved != nil {
 			w.Header().Set("Idempotent-Replayed", "true")
+			if saved.RequestID != "" {
+				w.Header().Set("Original-Request", saved.RequestID)
+			}
 			writeRaw(w, r, saved.Status, saved.ShouldRetry, saved.Body)
 			return
 		}
@@ -169,7 +174,8 @@ func (b *Bank) servePost(w http.ResponseWriter, r *http.Request, d dice, run end
 		}
 		body = mustJSON(out.body)
 		if key != "" {
-			out.commit.saved = &savedResult{Key: key, Fingerprint: fp, Status: out.status, ShouldRetry: out.shouldRetry, Body: body, Created: now}
+			out.commit.saved = &savedResult{Key: key, Fingerprint: fp, Status: out.status, ShouldRetry: out.shouldRetry,
+				RequestID: requestID, Body: body, Created: now}
 		}
 		err = b.apply(out.commit)
 	}
@@ -226,7 +232,9 @@ func writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 func writeRaw(w http.ResponseWriter, r *http.Request, status int, shouldRetry string, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
-	h.Set("Request-Id", newID("req"))
+	if h.Get("Request-Id") == "" {
+		h.Set("Request-Id", newID("req"))
+	}
 	if v := r.Header.Get("Stripe-Version"); v != "" {
 		h.Set("Stripe-Version", v)
 	}

@@ -13,12 +13,15 @@ const DefaultIdempotencyTTL = 24 * time.Hour
 
 // savedResult is the first answer given for an idempotency key, replayed verbatim.
 type savedResult struct {
-	Key         string          `json:"key"`
-	Fingerprint string          `json:"fingerprint"`
-	Status      int             `json:"status"`
-	ShouldRetry string          `json:"shouldRetry,omitempty"`
-	Body        json.RawMessage `json:"body"`
-	Created     time.Time       `json:"created"`
+	Key         string `json:"key"`
+	Fingerprint string `json:"fingerprint"`
+	Status      int    `json:"status"`
+	ShouldRetry string `json:"shouldRetry,omitempty"`
+	// RequestID is the first request's Request-Id, sent back on replays as
+	// Stripe's Original-Request header.
+	RequestID string          `json:"requestId,omitempty"`
+	Body      json.RawMessage `json:"body"`
+	Created   time.Time       `json:"created"`
 }
 
 // idempotencyStore implements Stripe's idempotency layer: a key's first finished
@@ -37,7 +40,7 @@ func newIdempotencyStore(ttl time.Duration) *idempotencyStore {
 
 // begin claims key for a request with fingerprint fp. It returns the saved result
 // to replay, or an error to answer with, or neither: then the caller owns the key
-// until it calls save or release.
+// until it saves a result or calls release.
 func (s *idempotencyStore) begin(key, fp string, now time.Time) (*savedResult, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -65,14 +68,6 @@ func (s *idempotencyStore) begin(key, fp string, now time.Time) (*savedResult, *
 	return nil, nil
 }
 
-// save stores the key's result and releases the claim.
-func (s *idempotencyStore) save(r savedResult) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.inFlight, r.Key)
-	s.saved[r.Key] = r
-}
-
 // release gives up the claim without saving: Stripe saves nothing for a request
 // that failed validation, because no endpoint began executing.
 func (s *idempotencyStore) release(key string) {
@@ -81,9 +76,11 @@ func (s *idempotencyStore) release(key string) {
 	delete(s.inFlight, key)
 }
 
-// restore loads a saved result from the state file.
-func (s *idempotencyStore) restore(r savedResult) {
+// save stores the key's result, from a request or from the state file, and
+// releases any claim on the key.
+func (s *idempotencyStore) save(r savedResult) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	delete(s.inFlight, r.Key)
 	s.saved[r.Key] = r
 }
