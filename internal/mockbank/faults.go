@@ -39,13 +39,16 @@ type Faults struct {
 // Validate reports rates outside [0, 1] and negative latency.
 func (f Faults) Validate() error {
 	var errs []error
-	for name, r := range map[string]float64{
-		"declineRate": f.DeclineRate, "transientErrorRate": f.TransientErrorRate,
-		"rateLimitRate": f.RateLimitRate, "lostResponseRate": f.LostResponseRate,
-		"storedErrorRate": f.StoredErrorRate,
+	for _, r := range []struct {
+		name string
+		p    float64
+	}{
+		{"declineRate", f.DeclineRate}, {"transientErrorRate", f.TransientErrorRate},
+		{"rateLimitRate", f.RateLimitRate}, {"lostResponseRate", f.LostResponseRate},
+		{"storedErrorRate", f.StoredErrorRate},
 	} {
-		if r < 0 || r > 1 || r != r {
-			errs = append(errs, fmt.Errorf("%s: want a probability between 0 and 1, got %v", name, r))
+		if !(r.p >= 0 && r.p <= 1) { // also refuses NaN
+			errs = append(errs, fmt.Errorf("%s: want a probability between 0 and 1, got %v", r.name, r.p))
 		}
 	}
 	if f.LatencyMs < 0 {
