@@ -19,11 +19,23 @@ type RetryPolicy struct {
 	Budget time.Duration
 }
 
-// DefaultRetryPolicy is the production policy. Waits grow from a second to a
-// few minutes, so a blip costs seconds and a long outage only a few calls per
+// IdempotencyWindow is how long Stripe keeps an idempotency key's result. A
+// retry after it could charge a second time, so every budget stays well inside.
+const IdempotencyWindow = 24 * time.Hour
+
+// The production retry policy's settings. Waits grow from a second to a few
+// minutes, so a blip costs seconds and a long outage only a few calls per
 // payment; the budget gives an outage a fair chance to end while the order
-// waits, and ends most of a day before Stripe forgets the key.
-var DefaultRetryPolicy = RetryPolicy{Base: time.Second, Cap: 5 * time.Minute, Budget: time.Hour}
+// waits, and ends most of a day before the gateway forgets the key.
+const (
+	DefaultRetryBase   = time.Second
+	DefaultRetryCap    = 5 * time.Minute
+	DefaultRetryBudget = time.Hour
+)
+
+// DefaultRetryPolicy is the production policy; tests and the chaos run use
+// their own with milliseconds.
+var DefaultRetryPolicy = RetryPolicy{Base: DefaultRetryBase, Cap: DefaultRetryCap, Budget: DefaultRetryBudget}
 
 // Backoff is DefaultRetryPolicy.Backoff.
 func Backoff(attempt int) time.Duration { return DefaultRetryPolicy.Backoff(attempt) }
