@@ -17,9 +17,10 @@ func gateway(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("ordergraph gateway", flag.ContinueOnError)
 	fs.SetOutput(out)
 	var (
-		addr  = fs.String("addr", gatewayEnv("GATEWAY_ADDR", "127.0.0.1:8081"), "listen address (env GATEWAY_ADDR)")
-		key   = fs.String("key", gatewayEnv("PAYMENT_GATEWAY_KEY", mockbank.DefaultSecretKey), "the secret key clients must send (env PAYMENT_GATEWAY_KEY, shared with the client)")
-		admin = fs.String("admin-token", os.Getenv("GATEWAY_ADMIN_TOKEN"), "bearer token required on /admin/* (env GATEWAY_ADMIN_TOKEN; empty: open)")
+		addr = fs.String("addr", gatewayEnv("GATEWAY_ADDR", "127.0.0.1:8081"), "listen address (env GATEWAY_ADDR)")
+		// Secrets are read from the environment after parsing, so -h never prints them.
+		key   = fs.String("key", "", "the secret key clients must send (default: $PAYMENT_GATEWAY_KEY, else "+mockbank.DefaultSecretKey+")")
+		admin = fs.String("admin-token", "", "bearer token required on /admin/* (default: $GATEWAY_ADMIN_TOKEN; empty leaves them open)")
 		state = fs.String("state", os.Getenv("GATEWAY_STATE"), "journal file that keeps the ledger and idempotency keys across restarts (env GATEWAY_STATE)")
 		seed  = fs.Uint64("seed", 0, "seed for the fault decisions (0: random, printed at start)")
 		level = fs.String("log-level", gatewayEnv("LOG_LEVEL", "info"), "debug, info, warn or error")
@@ -28,12 +29,18 @@ func gateway(ctx context.Context, args []string, out io.Writer) error {
 	fs.Float64Var(&f.DeclineRate, "decline-rate", 0, "probability that a charge with a succeeding card is declined")
 	fs.Float64Var(&f.TransientErrorRate, "transient-error-rate", 0, "probability of a 500 before the API runs (not saved under the key)")
 	fs.Float64Var(&f.RateLimitRate, "rate-limit-rate", 0, "probability of a 429")
-	fs.IntVar(&f.LatencyMs, "latency-ms", 0, "delay before every API answer, in milliseconds")
+	fs.IntVar(&f.LatencyMs, "latency-ms", 0, "how long the bank works on each API request, in milliseconds")
 	fs.BoolVar(&f.Outage, "outage", false, "start in a full outage (every API request 503)")
 	fs.Float64Var(&f.LostResponseRate, "lost-response-rate", 0, "probability that a POST takes effect and the connection is then closed unanswered")
 	fs.Float64Var(&f.StoredErrorRate, "stored-error-rate", 0, "probability of a 500 saved under the idempotency key and replayed")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *key == "" {
+		*key = gatewayEnv("PAYMENT_GATEWAY_KEY", mockbank.DefaultSecretKey)
+	}
+	if *admin == "" {
+		*admin = os.Getenv("GATEWAY_ADMIN_TOKEN")
 	}
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(*level)); err != nil {
