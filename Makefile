@@ -29,12 +29,29 @@ help: ## Show this help
 	@echo
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z0-9_.-]+:[^#]*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: frontend ## Start Postgres, build, migrate, seed the demo store and serve
+# The mock bank is its own process, as a real bank is: run reuses one already listening on
+# GATEWAY_ADDR, otherwise starts one (its ledger kept in .data/gateway.jsonl) and stops it
+# when serve exits.
+run: frontend ## Start Postgres and the mock bank, build, migrate, seed the demo store and serve
 	@$(WITH_DB); \
 	go build -o $(BIN) ./cmd/ordergraph; \
 	$(BIN) migrate; \
 	$(BIN) seed; \
-	exec $(BIN) serve
+	gw=$${GATEWAY_ADDR:-127.0.0.1:8081}; gw_pid=; \
+	listening() { (exec 3<>"/dev/tcp/$${gw%:*}/$${gw##*:}") 2>/dev/null; }; \
+	if listening; then echo "mock bank:  http://$$gw (already running, reused)"; else \
+		mkdir -p .data; \
+		$(BIN) gateway -addr "$$gw" -state .data/gateway.jsonl >>.data/gateway.log 2>&1 & gw_pid=$$!; \
+		for _ in $$(seq 100); do listening && break; kill -0 $$gw_pid 2>/dev/null || break; sleep 0.1; done; \
+		listening || { echo "mock bank did not start; see .data/gateway.log" >&2; exit 1; }; \
+		echo "mock bank:  http://$$gw (Stripe API; GET /admin/ledger, /admin/faults; log .data/gateway.log)"; \
+	fi; \
+	trap 'if [ -n "$$gw_pid" ]; then kill $$gw_pid 2>/dev/null || true; fi' EXIT; \
+	$(BIN) serve & srv=$$!; \
+	trap 'kill -TERM $$srv 2>/dev/null || true' INT TERM; \
+	rc=0; wait $$srv || rc=$$?; \
+	if [ $$rc -gt 128 ] && kill -0 $$srv 2>/dev/null; then rc=0; wait $$srv || rc=$$?; fi; \
+	exit $$rc
 
 build: frontend ## Build bin/ordergraph (and the dashboard if frontend/ exists)
 	go build -o $(BIN) ./cmd/ordergraph

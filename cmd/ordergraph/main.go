@@ -4,6 +4,7 @@
 //	ordergraph worker    run the job workers only
 //	ordergraph migrate   apply database migrations (Ordergraph's and River's)
 //	ordergraph seed      create the demo store, users and catalog (idempotent)
+//	ordergraph gateway   run the mock bank that speaks Stripe's API (see docs/gateway.md)
 //
 // Configuration comes from environment variables; see README.md and .env.example.
 package main
@@ -38,6 +39,7 @@ commands:
   worker    run the job workers only (scale them out like API replicas)
   migrate   apply database migrations (Ordergraph's and River's) and exit
   seed      create the demo store, users and products (safe to run again)
+  gateway   run the mock bank (Stripe API subset) on GATEWAY_ADDR; -h for flags
 `
 
 func main() {
@@ -47,6 +49,9 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if os.Args[1] == "gateway" { // the mock bank needs neither a database nor the server's config
+		os.Exit(gatewayMain(ctx, os.Args[2:]))
+	}
 
 	cfg, err := config.Load()
 	if err != nil {
