@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -25,11 +24,6 @@ type CheckFraudWorker struct {
 // NewCheckFraudWorker returns the fraud check's worker.
 func NewCheckFraudWorker(deps Deps) *CheckFraudWorker {
 	return &CheckFraudWorker{db: deps.DB, orders: deps.Orders}
-}
-
-// Timeout bounds one attempt; screening is a few statements.
-func (w *CheckFraudWorker) Timeout(*river.Job[order.CheckFraudArgs]) time.Duration {
-	return 30 * time.Second
 }
 
 // Work screens the order and completes the job in the same transaction.

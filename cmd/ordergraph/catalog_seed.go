@@ -45,7 +45,7 @@ func seedCatalog(ctx context.Context, pool *pgxpool.Pool, d *db.DB, st store.Sto
 	if err != nil {
 		return err
 	}
-	orders := order.NewService(d, inserter)
+	orders := order.NewService(d, inserter, order.Config{})
 	customers := []struct{ email, name string }{
 		{"ada@example.com", "Ada Lovelace"}, {"grace@example.com", "Grace Hopper"}, {"alan@example.com", "Alan Turing"},
 	}

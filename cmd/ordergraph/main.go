@@ -29,6 +29,7 @@ import (
 	"github.com/ordergraph/ordergraph/cmd/ordergraph/app"
 	"github.com/ordergraph/ordergraph/internal/config"
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/payment"
 )
 
 const usage = `usage: ordergraph <command>
@@ -192,7 +193,7 @@ func servePprof(addr string, log *slog.Logger) {
 // startWorkers starts the River workers; the returned func stops them, letting running
 // jobs finish for up to 20 s before cancelling them.
 func startWorkers(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, log *slog.Logger) (func(), error) {
-	client, err := app.NewWorkerClient(pool, cfg, log)
+	client, err := app.NewWorkerClient(pool, cfg, payment.LoadGatewayConfig(), log)
 	if err != nil {
 		return nil, err
 	}

@@ -201,6 +201,5 @@ func (s *Service) Count(ctx context.Context, storeID tenant.StoreID, f Filter) (
 	return n, err
 }
 
-
 // GID is a's global id in the API.
 func (a Alert) GID() string { return gid.Encode("Alert", a.ID) }

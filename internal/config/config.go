@@ -47,6 +47,15 @@ type Config struct {
 	ServeWorkers bool
 	// MaxWorkers is how many jobs one process works at once.
 	MaxWorkers int
+	// PaymentRetryBudget bounds how long a payment keeps retrying transient gateway
+	// failures before the order is compensated; PaymentRetryBase is the first wait.
+	PaymentRetryBudget time.Duration
+	PaymentRetryBase   time.Duration
+	// FulfillmentStepDelay is the time between two fulfillment steps.
+	FulfillmentStepDelay time.Duration
+	// JobRescueAfter is how long a running job may go without finishing before River
+	// runs it again elsewhere (its process is presumed dead).
+	JobRescueAfter time.Duration
 
 	Introspection bool
 	MaxQueryDepth int
@@ -76,6 +85,10 @@ func Load() (*Config, error) {
 		DBMaxConns:           DefaultDBMaxConns,
 		ServeWorkers:         true,
 		MaxWorkers:           10,
+		PaymentRetryBudget:   time.Hour,
+		PaymentRetryBase:     time.Second,
+		FulfillmentStepDelay: 5 * time.Second,
+		JobRescueAfter:       5 * time.Minute,
 	}
 	var errs []error
 	intVar := func(name string, dst *int) {
@@ -106,6 +119,23 @@ func Load() (*Config, error) {
 		c.JWTTTL = d
 	}
 	intVar("MAX_WORKERS", &c.MaxWorkers)
+	durationVar := func(name string, dst *time.Duration, min time.Duration) {
+		if v := os.Getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < min {
+				errs = append(errs, fmt.Errorf("%s: want a duration of at least %s such as 30s, got %q", name, min, v))
+				return
+			}
+			*dst = d
+		}
+	}
+	durationVar("PAYMENT_RETRY_BUDGET", &c.PaymentRetryBudget, time.Second)
+	durationVar("PAYMENT_RETRY_BASE", &c.PaymentRetryBase, time.Millisecond)
+	durationVar("FULFILLMENT_STEP_DELAY", &c.FulfillmentStepDelay, 0)
+	durationVar("JOB_RESCUE_AFTER", &c.JobRescueAfter, time.Second)
+	if c.PaymentRetryBudget > 12*time.Hour {
+		errs = append(errs, errors.New("PAYMENT_RETRY_BUDGET: at most 12h, well inside the gateway's 24 h idempotency window"))
+	}
 	boolVar := func(name string, dst *bool) {
 		if v := os.Getenv(name); v != "" {
 			b, err := strconv.ParseBool(v)

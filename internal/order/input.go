@@ -30,7 +30,15 @@ type CreateParams struct {
 	Lines           []LineParams
 	ShippingAddress Address
 	Note            *string
+	// PaymentMethod is the gateway token the order is charged with (pm_card_visa);
+	// empty is DefaultPaymentMethod.
+	PaymentMethod string
 }
+
+// DefaultPaymentMethod charges an order whose client named no payment method: Stripe's
+// test card that always succeeds, so that clients written before payments existed
+// keep working against the mock bank. A store on a real gateway must send one.
+const DefaultPaymentMethod = "pm_card_visa"
 
 // LineParams names a product by ID or by SKU (exactly one) and a quantity.
 type LineParams struct {
@@ -116,6 +124,13 @@ func (p *CreateParams) normalize() error {
 	if !validCountry(a.CountryCode) {
 		return apperr.Invalid("shippingAddress.countryCode", "%q is not an ISO 3166-1 alpha-2 country code", a.CountryCode)
 	}
+	p.PaymentMethod = strings.TrimSpace(p.PaymentMethod)
+	if p.PaymentMethod == "" {
+		p.PaymentMethod = DefaultPaymentMethod
+	}
+	if len(p.PaymentMethod) > maxText || strings.ContainsAny(p.PaymentMethod, " \t\r\n") {
+		return apperr.Invalid("paymentMethod", "paymentMethod must be a gateway token such as pm_card_visa")
+	}
 	p.Note = trimPtr(p.Note)
 	if p.Note != nil {
 		if err := checkText("note", *p.Note, false, MaxNote); err != nil {
@@ -141,7 +156,8 @@ func (p *CreateParams) hash() []byte {
 		Lines []LineParams
 		Addr  Address
 		Note  *string
-	}{p.CustomerEmail, p.CustomerName, p.Lines, p.ShippingAddress, p.Note})
+		PM    string
+	}{p.CustomerEmail, p.CustomerName, p.Lines, p.ShippingAddress, p.Note, p.PaymentMethod})
 	h := sha256.Sum256(b)
 	return h[:]
 }

@@ -47,6 +47,7 @@ type Order struct {
 	// decodes it. Most reads (lists) never show it, so it is decoded only when asked for.
 	ShippingAddressJSON []byte
 	Note                *string
+	PaymentMethod       string
 	IdempotencyKey      string
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
@@ -134,7 +135,7 @@ func (e Event) DataJSON() string { return string(e.Data) }
 func fromRow(r dbsqlc.Order) Order {
 	return Order{ID: r.ID, StoreID: r.StoreID, Number: r.Number, Status: Status(r.Status), CustomerID: r.CustomerID,
 		CurrencyCode: r.CurrencyCode, SubtotalMinor: r.SubtotalMinor, TotalMinor: r.TotalMinor,
-		ShippingAddressJSON: r.ShippingAddress, Note: r.Note, IdempotencyKey: r.IdempotencyKey,
+		ShippingAddressJSON: r.ShippingAddress, Note: r.Note, PaymentMethod: r.PaymentMethod, IdempotencyKey: r.IdempotencyKey,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 

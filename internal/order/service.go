@@ -22,12 +22,13 @@ import (
 type Service struct {
 	db   *db.DB
 	jobs *river.Client[pgx.Tx]
+	cfg  Config
 }
 
 // NewService returns the order service. jobs inserts the jobs orders enqueue; an
 // insert-only River client is enough.
-func NewService(d *db.DB, jobs *river.Client[pgx.Tx]) *Service {
-	return &Service{db: d, jobs: jobs}
+func NewService(d *db.DB, jobs *river.Client[pgx.Tx], cfg Config) *Service {
+	return &Service{db: d, jobs: jobs, cfg: cfg}
 }
 
 var queries = dbsqlc.New()
@@ -91,7 +92,8 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, last db.Querier, storeI
 	}
 	arg := dbsqlc.OrderInsertNumberedParams{StoreID: storeID, ID: uuid.New(), Status: string(StatusPending),
 		CurrencyCode: products[0].CurrencyCode, Note: p.Note, IdempotencyKey: p.IdempotencyKey, RequestHash: hash,
-		EventType: EventCreated}
+		PaymentMethod: p.PaymentMethod,
+		EventType:     EventCreated}
 	for i, pr := range products {
 		q := p.Lines[i].Quantity
 		total, ok := money.Mul(pr.PriceMinor, int64(q))

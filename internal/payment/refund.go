@@ -60,8 +60,8 @@ func OpenRefund(ctx context.Context, tx pgx.Tx, p Payment, reason string) (Refun
 	return RefundFromRow(row), nil
 }
 
-// GetRefund reads refund id in the caller's transaction, or NOT_FOUND.
-func GetRefund(ctx context.Context, tx pgx.Tx, storeID tenant.StoreID, id uuid.UUID) (Refund, error) {
+// RefundOf reads refund id in the caller's transaction, or NOT_FOUND.
+func RefundOf(ctx context.Context, tx pgx.Tx, storeID tenant.StoreID, id uuid.UUID) (Refund, error) {
 	row, err := queries.RefundGetByID(ctx, tx, dbsqlc.RefundGetByIDParams{StoreID: storeID, ID: id})
 	return RefundFromRow(row), db.NotFound(err, "refund")
 }
@@ -106,4 +106,21 @@ func (s *Service) ListRefundsByOrders(ctx context.Context, storeID tenant.StoreI
 		return err
 	})
 	return out, err
+}
+
+// GetRefund returns refund id of storeID with the payment it refunds, or NOT_FOUND.
+func (s *Service) GetRefund(ctx context.Context, storeID tenant.StoreID, id uuid.UUID) (Refund, Payment, error) {
+	var r Refund
+	var p Payment
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		row, err := queries.RefundGetByID(ctx, q, dbsqlc.RefundGetByIDParams{StoreID: storeID, ID: id})
+		if err != nil {
+			return db.NotFound(err, "refund")
+		}
+		r = RefundFromRow(row)
+		prow, err := queries.PaymentGetByID(ctx, q, dbsqlc.PaymentGetByIDParams{StoreID: storeID, ID: r.PaymentID})
+		p = FromRow(prow)
+		return db.NotFound(err, "payment")
+	})
+	return r, p, err
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -61,7 +62,7 @@ func NewHandler(p Params) http.Handler {
 			Accounts: auth.NewUsers(d, tokens, cfg.BcryptCost),
 			Stores:   stores,
 			Services: loader.Services{
-				Orders:       order.NewService(d, p.Jobs),
+				Orders:       order.NewService(d, p.Jobs, OrderConfig(cfg)),
 				Products:     product.NewService(d),
 				Customers:    customer.NewService(d),
 				Payments:     payment.NewService(d),
@@ -88,15 +89,30 @@ func NewHandler(p Params) http.Handler {
 	})
 }
 
+// OrderConfig is the order lifecycle's timing from the configuration.
+func OrderConfig(cfg *config.Config) order.Config {
+	return order.Config{PaymentBudget: cfg.PaymentRetryBudget, FulfillmentStepDelay: cfg.FulfillmentStepDelay}
+}
+
+// RetryPolicy spaces a payment's attempts: from PaymentRetryBase, doubling up to five
+// minutes (or the budget, when shorter), within PaymentRetryBudget.
+func RetryPolicy(cfg *config.Config) payment.RetryPolicy {
+	return payment.RetryPolicy{Base: cfg.PaymentRetryBase, Cap: min(5*time.Minute, cfg.PaymentRetryBudget),
+		Budget: cfg.PaymentRetryBudget}
+}
+
 // NewWorkerClient builds the services the workers call and a River client that works
-// every job kind Ordergraph has, MaxWorkers at a time.
-func NewWorkerClient(pool *pgxpool.Pool, cfg *config.Config, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+// every job kind Ordergraph has, MaxWorkers at a time, calling the payment gateway
+// that gateway configures.
+func NewWorkerClient(pool *pgxpool.Pool, cfg *config.Config, gateway payment.GatewayConfig, log *slog.Logger) (*river.Client[pgx.Tx], error) {
 	inserter, err := NewInsertClient(pool, log)
 	if err != nil {
 		return nil, err
 	}
 	d := db.New(pool)
 	workers := river.NewWorkers()
-	jobs.AddWorkers(workers, jobs.Deps{DB: d, Orders: order.NewService(d, inserter)})
-	return jobs.NewWorkerClient(pool, workers, jobs.Config{MaxWorkers: cfg.MaxWorkers, Logger: log})
+	jobs.AddWorkers(workers, jobs.Deps{DB: d, Orders: order.NewService(d, inserter, OrderConfig(cfg)),
+		Payments: payment.NewService(d), Gateway: payment.NewGateway(gateway), Retry: RetryPolicy(cfg)})
+	return jobs.NewWorkerClient(pool, workers, jobs.Config{MaxWorkers: cfg.MaxWorkers, Logger: log,
+		RescueStuckJobsAfter: cfg.JobRescueAfter})
 }

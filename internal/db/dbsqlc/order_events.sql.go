@@ -7,10 +7,34 @@ package dbsqlc
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/google/uuid"
 	"github.com/ordergraph/ordergraph/internal/tenant"
 )
+
+const OrderEventCreate = `-- name: OrderEventCreate :exec
+INSERT INTO order_events (store_id, order_id, type, message, data) VALUES ($1, $2, $3, $4, $5)
+`
+
+type OrderEventCreateParams struct {
+	StoreID tenant.StoreID  `db:"store_id"`
+	OrderID uuid.UUID       `db:"order_id"`
+	Type    string          `db:"type"`
+	Message string          `db:"message"`
+	Data    json.RawMessage `db:"data"`
+}
+
+func (q *Queries) OrderEventCreate(ctx context.Context, db DBTX, arg OrderEventCreateParams) error {
+	_, err := db.Exec(ctx, OrderEventCreate,
+		arg.StoreID,
+		arg.OrderID,
+		arg.Type,
+		arg.Message,
+		arg.Data,
+	)
+	return err
+}
 
 const OrderEventListByOrders = `-- name: OrderEventListByOrders :many
 SELECT store_id, id, order_id, type, message, data, created_at FROM order_events

@@ -178,23 +178,24 @@ WITH n AS (
   WHERE store_counters.store_id = $1 RETURNING last_order_number),
 o AS (
   INSERT INTO orders (store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor,
-    shipping_address, note, idempotency_key, request_hash)
+    shipping_address, note, idempotency_key, request_hash, payment_method)
   VALUES ($1, $2, (SELECT last_order_number FROM n), $3,
     $4, $5, $6, $7,
-    $8, $9, $10, $11)
+    $8, $9, $10, $11,
+    $12)
   RETURNING store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash, created_at, updated_at, payment_method),
 l AS (
   INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,
     unit_price_minor, total_minor, currency_code)
   SELECT o.store_id, o.id, u.line_no, u.product_id, u.sku, u.name, u.quantity, u.unit_price_minor, u.total_minor,
     o.currency_code
-  FROM o, (SELECT unnest($12::int[]) AS line_no, unnest($13::uuid[]) AS product_id,
-      unnest($14::text[]) AS sku, unnest($15::text[]) AS name,
-      unnest($16::int[]) AS quantity, unnest($17::bigint[]) AS unit_price_minor,
-      unnest($18::bigint[]) AS total_minor) AS u),
+  FROM o, (SELECT unnest($13::int[]) AS line_no, unnest($14::uuid[]) AS product_id,
+      unnest($15::text[]) AS sku, unnest($16::text[]) AS name,
+      unnest($17::int[]) AS quantity, unnest($18::bigint[]) AS unit_price_minor,
+      unnest($19::bigint[]) AS total_minor) AS u),
 e AS (
   INSERT INTO order_events (store_id, order_id, type, message, data)
-  SELECT o.store_id, o.id, $19, format($20::text, o.number), $21
+  SELECT o.store_id, o.id, $20, format($21::text, o.number), $22
   FROM o)
 SELECT store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor, shipping_address, note, idempotency_key, request_hash, created_at, updated_at, payment_method FROM o
 `
@@ -211,6 +212,7 @@ type OrderInsertNumberedParams struct {
 	Note            *string         `db:"note"`
 	IdempotencyKey  string          `db:"idempotency_key"`
 	RequestHash     []byte          `db:"request_hash"`
+	PaymentMethod   string          `db:"payment_method"`
 	LineNos         []int32         `db:"line_nos"`
 	ProductIds      []uuid.UUID     `db:"product_ids"`
 	Skus            []string        `db:"skus"`
@@ -259,6 +261,7 @@ func (q *Queries) OrderInsertNumbered(ctx context.Context, db DBTX, arg OrderIns
 		arg.Note,
 		arg.IdempotencyKey,
 		arg.RequestHash,
+		arg.PaymentMethod,
 		arg.LineNos,
 		arg.ProductIds,
 		arg.Skus,

@@ -71,6 +71,29 @@ func Get(t testing.TB) *Database {
 	return d
 }
 
+// Own returns a database of the test's own, dropped when it ends: for tests that run
+// something working on everything in its database, such as a River client working
+// every available job, in parallel with the package's other tests.
+func Own(t testing.TB) *Database {
+	t.Helper()
+	d, err := create()
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := drop(d.Name); err != nil {
+			t.Logf("dbtest: drop %s: %v", d.Name, err)
+		}
+	})
+	return d
+}
+
+// Pool returns a pool on d connected as the app role, closed when the test ends.
+func (d *Database) Pool(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	return pool(t, d.AppURL)
+}
+
 // AppPool returns a pool on the package's database connected as the app role.
 func AppPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()

@@ -97,6 +97,7 @@ type OrderOpts struct {
 	// Lines name products by SKU with a quantity; at least one is required.
 	Lines         map[string]int
 	CustomerEmail string // default "customer@example.com"
+	PaymentMethod string // default order.DefaultPaymentMethod
 }
 
 // NewOrder places an order in storeID through order.Service.Create (which enqueues its
@@ -110,12 +111,12 @@ func NewOrder(t testing.TB, d *db.DB, storeID tenant.StoreID, o OrderOpts) order
 	if err != nil {
 		t.Fatalf("dbtest: river client: %v", err)
 	}
-	p := order.CreateParams{IdempotencyKey: uuid.NewString(), CustomerEmail: o.CustomerEmail,
+	p := order.CreateParams{IdempotencyKey: uuid.NewString(), CustomerEmail: o.CustomerEmail, PaymentMethod: o.PaymentMethod,
 		ShippingAddress: order.Address{Line1: "1 Road", City: "Town", PostalCode: "1000", CountryCode: "DE"}}
 	for sku, qty := range o.Lines {
 		p.Lines = append(p.Lines, order.LineParams{SKU: &sku, Quantity: qty})
 	}
-	placed, _, err := order.NewService(d, inserter).Create(context.Background(), storeID, p)
+	placed, _, err := order.NewService(d, inserter, order.Config{}).Create(context.Background(), storeID, p)
 	if err != nil {
 		t.Fatalf("dbtest: new order: %v", fmt.Errorf("%w", err))
 	}

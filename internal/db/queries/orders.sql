@@ -34,10 +34,11 @@ WITH n AS (
   WHERE store_counters.store_id = sqlc.arg(store_id) RETURNING last_order_number),
 o AS (
   INSERT INTO orders (store_id, id, number, status, customer_id, currency_code, subtotal_minor, total_minor,
-    shipping_address, note, idempotency_key, request_hash)
+    shipping_address, note, idempotency_key, request_hash, payment_method)
   VALUES (sqlc.arg(store_id), sqlc.arg(id), (SELECT last_order_number FROM n), sqlc.arg(status),
     sqlc.arg(customer_id), sqlc.arg(currency_code), sqlc.arg(subtotal_minor), sqlc.arg(total_minor),
-    sqlc.arg(shipping_address), sqlc.narg(note), sqlc.arg(idempotency_key), sqlc.arg(request_hash))
+    sqlc.arg(shipping_address), sqlc.narg(note), sqlc.arg(idempotency_key), sqlc.arg(request_hash),
+    sqlc.arg(payment_method))
   RETURNING *),
 l AS (
   INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity,

@@ -1,0 +1,178 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/ordergraph/ordergraph/internal/apperr"
+	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/order"
+	"github.com/ordergraph/ordergraph/internal/payment"
+)
+
+// ChargePaymentWorker makes one attempt to charge a payment (order.ChargePaymentArgs).
+// The gateway is called outside any transaction, with the payment's one idempotency
+// key; the outcome is then recorded with everything it leads to
+// (order.Service.RecordCharge) and the job completed, in one transaction. A transient
+// failure enqueues the next attempt there; while the circuit breaker is open the job
+// snoozes without spending an attempt; past the payment's deadline it fails.
+type ChargePaymentWorker struct {
+	river.WorkerDefaults[order.ChargePaymentArgs]
+	deps Deps
+}
+
+// NewChargePaymentWorker returns the charge worker.
+func NewChargePaymentWorker(deps Deps) *ChargePaymentWorker { return &ChargePaymentWorker{deps: deps} }
+
+// Work makes the attempt.
+func (w *ChargePaymentWorker) Work(ctx context.Context, job *river.Job[order.ChargePaymentArgs]) error {
+	a := job.Args
+	p, err := w.deps.Payments.Get(ctx, a.StoreID, a.PaymentID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return river.JobCancel(err)
+	} else if err != nil {
+		return err
+	}
+	var r order.ChargeResult
+	switch o, err := w.deps.Orders.Get(ctx, a.StoreID, a.OrderID); {
+	case err != nil:
+		return err
+	case p.Status != payment.StatusPending && p.Status != payment.StatusRetrying:
+		return w.complete(ctx, job, nil) // settled by an earlier job
+	case o.Status != order.StatusAwaitingPayment:
+		r.Status = payment.StatusCancelled // the order was cancelled: charge nothing
+	default:
+		r = w.charge(ctx, p)
+		if r.Status == "" { // the breaker is open: nothing was sent
+			return river.JobSnooze(retryAfter(err))
+		}
+	}
+	return w.complete(ctx, job, &r)
+}
+
+// charge calls the gateway once and classifies the answer; an empty Status means the
+// circuit breaker is open and the payment should wait without spending an attempt.
+func (w *ChargePaymentWorker) charge(ctx context.Context, p payment.Payment) order.ChargeResult {
+	res, err := w.deps.Gateway.Charge(ctx, payment.ChargeParams{IdempotencyKey: p.IdempotencyKey, AmountMinor: p.AmountMinor,
+		Currency: p.CurrencyCode, PaymentMethod: p.PaymentMethod,
+		Metadata: map[string]string{"store_id": p.StoreID.String(), "order_id": p.OrderID.String(), "payment_id": p.ID.String()}})
+	var ge *payment.GatewayError
+	errors.As(err, &ge)
+	now := time.Now()
+	switch {
+	case err == nil:
+		return order.ChargeResult{Status: payment.StatusCaptured, GatewayID: res.IntentID}
+	case errors.Is(err, payment.ErrCircuitOpen) && now.Before(p.DeadlineAt):
+		return order.ChargeResult{}
+	case errors.Is(err, payment.ErrDeclined):
+		r := order.ChargeResult{Status: payment.StatusDeclined, Error: err.Error()}
+		if ge != nil {
+			r.Error, r.DeclineCode = ge.Message, ge.DeclineCode
+		}
+		return r
+	case errors.Is(err, payment.ErrTransient) && (ge == nil || !ge.KeySpent):
+		next := now.Add(w.deps.Retry.Backoff(p.Attempts + 1))
+		if next.After(p.DeadlineAt) {
+			return order.ChargeResult{Status: payment.StatusFailed, Error: "no answer from the gateway within the retry budget: " + err.Error()}
+		}
+		return order.ChargeResult{Status: payment.StatusRetrying, Error: err.Error(), Next: next}
+	}
+	return order.ChargeResult{Status: payment.StatusFailed, Error: err.Error()}
+}
+
+// complete records r (when there is one) and completes the job, in one transaction.
+func (w *ChargePaymentWorker) complete(ctx context.Context, job *river.Job[order.ChargePaymentArgs], r *order.ChargeResult) error {
+	a := job.Args
+	return w.deps.DB.Tx(ctx, db.Store(a.StoreID), func(tx pgx.Tx) error {
+		if r != nil {
+			err := w.deps.Orders.RecordCharge(ctx, tx, a.StoreID, a.OrderID, a.PaymentID, *r)
+			if err != nil && !errors.Is(err, order.ErrNothingToDo) {
+				return err
+			}
+		}
+		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+		return err
+	})
+}
+
+// retryAfter is how long a payment waits for the circuit breaker.
+func retryAfter(err error) time.Duration {
+	var ge *payment.GatewayError
+	if errors.As(err, &ge) && ge.RetryAfter > 0 {
+		return ge.RetryAfter
+	}
+	return time.Second
+}
+
+// RefundPaymentWorker makes one attempt to carry out a refund
+// (order.RefundPaymentArgs), like ChargePaymentWorker: the gateway outside any
+// transaction with the refund's one idempotency key, then the outcome recorded
+// (order.Service.RecordRefund) and the job completed in one transaction.
+type RefundPaymentWorker struct {
+	river.WorkerDefaults[order.RefundPaymentArgs]
+	deps Deps
+}
+
+// NewRefundPaymentWorker returns the refund worker.
+func NewRefundPaymentWorker(deps Deps) *RefundPaymentWorker { return &RefundPaymentWorker{deps: deps} }
+
+// Work makes the attempt.
+func (w *RefundPaymentWorker) Work(ctx context.Context, job *river.Job[order.RefundPaymentArgs]) error {
+	a := job.Args
+	ref, p, err := w.deps.Payments.GetRefund(ctx, a.StoreID, a.RefundID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return river.JobCancel(err)
+	} else if err != nil {
+		return err
+	}
+	if ref.Status != payment.RefundPending && ref.Status != payment.RefundRetrying {
+		return w.complete(ctx, job, nil)
+	}
+	res, err := w.deps.Gateway.Refund(ctx, payment.RefundParams{IdempotencyKey: ref.IdempotencyKey,
+		IntentID: deref(p.GatewayID), AmountMinor: ref.AmountMinor, Reason: "requested_by_customer",
+		Metadata: map[string]string{"store_id": a.StoreID.String(), "order_id": a.OrderID.String(), "refund_id": ref.ID.String()}})
+	r := order.RefundResult{Status: payment.RefundSucceeded, GatewayID: res.ID}
+	switch {
+	case err == nil:
+	case errors.Is(err, payment.ErrCircuitOpen):
+		return river.JobSnooze(retryAfter(err))
+	case errors.Is(err, payment.ErrTransient):
+		// A refund has no deadline of its own: the money must go back, so it retries
+		// for as long as the gateway keeps its key, then fails for a person to look at.
+		next := time.Now().Add(w.deps.Retry.Backoff(ref.Attempts + 1))
+		if next.Sub(ref.CreatedAt) > payment.IdempotencyWindow/2 {
+			r = order.RefundResult{Status: payment.RefundFailed, Error: err.Error()}
+		} else {
+			r = order.RefundResult{Status: payment.RefundRetrying, Error: err.Error(), Next: next}
+		}
+	default:
+		r = order.RefundResult{Status: payment.RefundFailed, Error: err.Error()}
+	}
+	return w.complete(ctx, job, &r)
+}
+
+func (w *RefundPaymentWorker) complete(ctx context.Context, job *river.Job[order.RefundPaymentArgs], r *order.RefundResult) error {
+	a := job.Args
+	return w.deps.DB.Tx(ctx, db.Store(a.StoreID), func(tx pgx.Tx) error {
+		if r != nil {
+			err := w.deps.Orders.RecordRefund(ctx, tx, a.StoreID, a.OrderID, a.RefundID, *r)
+			if err != nil && !errors.Is(err, order.ErrNothingToDo) {
+				return err
+			}
+		}
+		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+		return err
+	})
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
