@@ -82,6 +82,9 @@ func (r *Resolver) catalogNode(ctx context.Context, storeID tenant.StoreID, typ 
 	case "Fulfillment":
 		f, err := r.Svc.Fulfillments.Get(ctx, storeID, id)
 		return nilIfNotFound(&f, err)
+	case "Alert":
+		a, err := r.Svc.Alerts.Get(ctx, storeID, id)
+		return nilIfNotFound(&a, err)
 	}
 	return nil, nil
 }

@@ -8,12 +8,13 @@ package graph
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
-
 	"github.com/ordergraph/ordergraph/graph/generated"
 	"github.com/ordergraph/ordergraph/graph/loader"
 	"github.com/ordergraph/ordergraph/graph/model"
+	"github.com/ordergraph/ordergraph/internal/alert"
 	"github.com/ordergraph/ordergraph/internal/customer"
 	"github.com/ordergraph/ordergraph/internal/fulfillment"
 	"github.com/ordergraph/ordergraph/internal/gid"
@@ -22,7 +23,24 @@ import (
 	"github.com/ordergraph/ordergraph/internal/page"
 	"github.com/ordergraph/ordergraph/internal/payment"
 	"github.com/ordergraph/ordergraph/internal/product"
+	"github.com/ordergraph/ordergraph/internal/store"
 )
+
+func (r *alertResolver) Order(ctx context.Context, obj *alert.Alert) (*order.Order, error) {
+	if obj.OrderID == nil {
+		return nil, nil
+	}
+	return loader.From(ctx).Order.Load(ctx, *obj.OrderID)
+}
+
+func (r *alertConnectionResolver) TotalCount(ctx context.Context, obj *model.AlertConnection) (int, error) {
+	return r.Svc.Alerts.Count(ctx, storeID(ctx), obj.Filter)
+}
+
+func (r *invoiceResolver) Lines(ctx context.Context, obj *invoice.Invoice) ([]*invoice.Line, error) {
+	lines, err := loader.From(ctx).InvoiceLines.Load(ctx, obj.ID)
+	return pointers(lines), err
+}
 
 func (r *invoiceResolver) Order(ctx context.Context, obj *invoice.Invoice) (*order.Order, error) {
 	return required(loader.From(ctx).Order.Load(ctx, obj.OrderID))
@@ -39,6 +57,7 @@ func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOr
 		CustomerName:   input.Customer.Name,
 		Lines:          make([]order.LineParams, len(input.Lines)),
 		Note:           input.Note,
+		PaymentMethod:  deref(input.PaymentMethod),
 		ShippingAddress: order.Address{
 			Name: input.ShippingAddress.Name, Line1: input.ShippingAddress.Line1, Line2: input.ShippingAddress.Line2,
 			City: input.ShippingAddress.City, PostalCode: input.ShippingAddress.PostalCode,
@@ -62,6 +81,33 @@ func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOr
 	return &o, nil
 }
 
+func (r *mutationResolver) ApproveOrder(ctx context.Context, id string) (*order.Order, error) {
+	oid, err := gid.Decode("id", "Order", id)
+	if err != nil {
+		return nil, err
+	}
+	o, err := r.Svc.Orders.Approve(ctx, storeID(ctx), oid, actor(ctx))
+	return &o, err
+}
+
+func (r *mutationResolver) CancelOrder(ctx context.Context, id string, reason *string) (*order.Order, error) {
+	oid, err := gid.Decode("id", "Order", id)
+	if err != nil {
+		return nil, err
+	}
+	o, err := r.Svc.Orders.Cancel(ctx, storeID(ctx), oid, strings.TrimSpace(deref(reason)), actor(ctx))
+	return &o, err
+}
+
+func (r *mutationResolver) ResolveAlert(ctx context.Context, id string) (*alert.Alert, error) {
+	aid, err := gid.Decode("id", "Alert", id)
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.Svc.Alerts.Resolve(ctx, storeID(ctx), aid, actor(ctx))
+	return &a, err
+}
+
 func (r *orderResolver) Customer(ctx context.Context, obj *order.Order) (*customer.Customer, error) {
 	return required(loader.From(ctx).Customer.Load(ctx, obj.CustomerID))
 }
@@ -69,6 +115,20 @@ func (r *orderResolver) Customer(ctx context.Context, obj *order.Order) (*custom
 func (r *orderResolver) Lines(ctx context.Context, obj *order.Order) ([]*order.Line, error) {
 	lines, err := loader.From(ctx).Lines.Load(ctx, obj.ID)
 	return pointers(lines), err
+}
+
+func (r *orderResolver) AvailableActions(ctx context.Context, obj *order.Order) ([]model.OrderAction, error) {
+	actions := []model.OrderAction{}
+	if !principal(ctx).Role.AtLeast(store.RoleStaff) {
+		return actions, nil
+	}
+	if obj.Status == order.StatusOnHold {
+		actions = append(actions, model.OrderActionApprove)
+	}
+	if order.CanTransition(obj.Status, order.StatusCancelled) {
+		actions = append(actions, model.OrderActionCancel)
+	}
+	return actions, nil
 }
 
 func (r *orderResolver) Payments(ctx context.Context, obj *order.Order) ([]*payment.Payment, error) {
@@ -95,6 +155,17 @@ func (r *orderConnectionResolver) TotalCount(ctx context.Context, obj *model.Ord
 
 func (r *orderLineResolver) Product(ctx context.Context, obj *order.Line) (*product.Product, error) {
 	return required(loader.From(ctx).Product.Load(ctx, obj.ProductID))
+}
+
+func (r *paymentResolver) Refunds(ctx context.Context, obj *payment.Payment) ([]*payment.Refund, error) {
+	refunds, err := loader.From(ctx).Refunds.Load(ctx, obj.OrderID)
+	out := []*payment.Refund{}
+	for i := range refunds {
+		if refunds[i].PaymentID == obj.ID {
+			out = append(out, &refunds[i])
+		}
+	}
+	return out, err
 }
 
 func (r *queryResolver) Orders(ctx context.Context, first *int, after *string, filter *model.OrderFilter, orderBy *model.OrderOrder) (*model.OrderConnection, error) {
@@ -157,6 +228,33 @@ func (r *queryResolver) Invoices(ctx context.Context, first *int, after *string,
 	return conn, nil
 }
 
+func (r *queryResolver) Alerts(ctx context.Context, first *int, after *string, filter *model.AlertFilter) (*model.AlertConnection, error) {
+	args, err := page.NewArgs(first, after, alert.Sort)
+	if err != nil {
+		return nil, err
+	}
+	var f alert.Filter
+	if filter != nil {
+		f.Statuses, f.Kinds = filter.Status, filter.Kind
+	}
+	as, more, err := r.Svc.Alerts.List(ctx, storeID(ctx), f, args)
+	if err != nil {
+		return nil, err
+	}
+	conn := &model.AlertConnection{Edges: make([]*model.AlertEdge, len(as)), Filter: f}
+	conn.PageInfo = pageInfo(as, more, func(a alert.Alert) string { return alert.Cursor(a).Encode() })
+	for i := range as {
+		conn.Edges[i] = &model.AlertEdge{Cursor: alert.Cursor(as[i]).Encode(), Node: &as[i]}
+	}
+	return conn, nil
+}
+
+func (r *Resolver) Alert() generated.AlertResolver { return &alertResolver{r} }
+
+func (r *Resolver) AlertConnection() generated.AlertConnectionResolver {
+	return &alertConnectionResolver{r}
+}
+
 func (r *Resolver) Invoice() generated.InvoiceResolver { return &invoiceResolver{r} }
 
 func (r *Resolver) InvoiceConnection() generated.InvoiceConnectionResolver {
@@ -171,10 +269,15 @@ func (r *Resolver) OrderConnection() generated.OrderConnectionResolver {
 
 func (r *Resolver) OrderLine() generated.OrderLineResolver { return &orderLineResolver{r} }
 
+func (r *Resolver) Payment() generated.PaymentResolver { return &paymentResolver{r} }
+
 type (
+	alertResolver             struct{ *Resolver }
+	alertConnectionResolver   struct{ *Resolver }
 	invoiceResolver           struct{ *Resolver }
 	invoiceConnectionResolver struct{ *Resolver }
 	orderResolver             struct{ *Resolver }
 	orderConnectionResolver   struct{ *Resolver }
 	orderLineResolver         struct{ *Resolver }
+	paymentResolver           struct{ *Resolver }
 )

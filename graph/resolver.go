@@ -7,9 +7,13 @@ import (
 	"context"
 	"errors"
 
+	"github.com/google/uuid"
+
 	"github.com/ordergraph/ordergraph/graph/loader"
+	"github.com/ordergraph/ordergraph/internal/alert"
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/auth"
+	"github.com/ordergraph/ordergraph/internal/gid"
 	"github.com/ordergraph/ordergraph/internal/requestlog"
 	"github.com/ordergraph/ordergraph/internal/store"
 	"github.com/ordergraph/ordergraph/internal/tenant"
@@ -26,6 +30,7 @@ type Resolver struct {
 type Services struct {
 	Accounts *auth.Users
 	Stores   *store.Service
+	Alerts   *alert.Service
 	// The services the per-request dataloaders also read from.
 	loader.Services
 }
@@ -39,6 +44,17 @@ func storeID(ctx context.Context) tenant.StoreID {
 // principal is the request's principal; @hasRole/@userOnly guarantee it is non-nil.
 func principal(ctx context.Context) *auth.Principal {
 	return auth.PrincipalFrom(ctx)
+}
+
+// actor names the caller for the records it leaves (who approved, cancelled or
+// resolved): the user or the API key, by global id.
+func actor(ctx context.Context) string {
+	if p := principal(ctx); p.UserID != uuid.Nil {
+		return gid.Encode("User", p.UserID)
+	} else if p.APIKeyID != uuid.Nil {
+		return gid.Encode("ApiKey", p.APIKeyID)
+	}
+	return "unknown"
 }
 
 // pointers returns pointers to the elements of s, as gqlgen's list fields want.

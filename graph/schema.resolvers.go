@@ -73,6 +73,17 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*store.
 	return &key, err
 }
 
+func (r *mutationResolver) UpdateStoreSettings(ctx context.Context, input model.StoreSettingsInput) (*store.Store, error) {
+	sid := storeID(ctx)
+	if _, err := r.Svc.Stores.UpdateSettings(ctx, sid, store.SettingsParams{ReviewTotal: input.ReviewTotal,
+		ReviewLineQuantity: input.ReviewLineQuantity, MaxOrdersPerEmailHour: input.MaxOrdersPerEmailPerHour,
+		AllowedCountries: input.AllowedCountries}); err != nil {
+		return nil, inField("input", err)
+	}
+	st, err := r.Svc.Stores.Get(ctx, sid)
+	return &st, err
+}
+
 func (r *queryResolver) Me(ctx context.Context) (*auth.User, error) {
 	u, err := r.Svc.Accounts.Get(ctx, principal(ctx).UserID)
 	return &u, err
@@ -111,6 +122,11 @@ func (r *queryResolver) APIKeys(ctx context.Context) ([]*store.APIKey, error) {
 	return pointers(keys), err
 }
 
+func (r *storeResolver) Settings(ctx context.Context, obj *store.Store) (*store.Settings, error) {
+	st, err := r.Svc.Stores.Settings(ctx, obj.ID)
+	return &st, err
+}
+
 func (r *userResolver) Memberships(ctx context.Context, obj *auth.User) ([]*store.Membership, error) {
 	if p := principal(ctx); p == nil || p.UserID != obj.ID {
 		return nil, apperr.New(apperr.Forbidden, "memberships are only visible on me")
@@ -125,11 +141,14 @@ func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResol
 
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
+func (r *Resolver) Store() generated.StoreResolver { return &storeResolver{r} }
+
 func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
 
 type (
 	membershipResolver struct{ *Resolver }
 	mutationResolver   struct{ *Resolver }
 	queryResolver      struct{ *Resolver }
+	storeResolver      struct{ *Resolver }
 	userResolver       struct{ *Resolver }
 )

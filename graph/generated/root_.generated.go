@@ -24,6 +24,8 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Alert() AlertResolver
+	AlertConnection() AlertConnectionResolver
 	Customer() CustomerResolver
 	CustomerConnection() CustomerConnectionResolver
 	Invoice() InvoiceResolver
@@ -33,8 +35,10 @@ type ResolverRoot interface {
 	Order() OrderResolver
 	OrderConnection() OrderConnectionResolver
 	OrderLine() OrderLineResolver
+	Payment() PaymentResolver
 	ProductConnection() ProductConnectionResolver
 	Query() QueryResolver
+	Store() StoreResolver
 	User() UserResolver
 }
 
@@ -51,6 +55,30 @@ type ComplexityRoot struct {
 		Line2       func(childComplexity int) int
 		Name        func(childComplexity int) int
 		PostalCode  func(childComplexity int) int
+	}
+
+	Alert struct {
+		CreatedAt  func(childComplexity int) int
+		DataJSON   func(childComplexity int) int
+		GID        func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		Message    func(childComplexity int) int
+		Order      func(childComplexity int) int
+		ResolvedAt func(childComplexity int) int
+		ResolvedBy func(childComplexity int) int
+		Status     func(childComplexity int) int
+		SubjectGID func(childComplexity int) int
+	}
+
+	AlertConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AlertEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	ApiKey struct {
@@ -94,21 +122,29 @@ type ComplexityRoot struct {
 	}
 
 	Fulfillment struct {
+		CancelledAt    func(childComplexity int) int
 		Carrier        func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
 		DeliveredAt    func(childComplexity int) int
 		GID            func(childComplexity int) int
+		PackedAt       func(childComplexity int) int
+		PickedAt       func(childComplexity int) int
 		ShippedAt      func(childComplexity int) int
 		Status         func(childComplexity int) int
 		TrackingNumber func(childComplexity int) int
 	}
 
 	Invoice struct {
-		GID      func(childComplexity int) int
-		IssuedAt func(childComplexity int) int
-		Number   func(childComplexity int) int
-		Order    func(childComplexity int) int
-		Status   func(childComplexity int) int
-		Total    func(childComplexity int) int
+		GID        func(childComplexity int) int
+		IssuedAt   func(childComplexity int) int
+		Lines      func(childComplexity int) int
+		Number     func(childComplexity int) int
+		Order      func(childComplexity int) int
+		Status     func(childComplexity int) int
+		Subtotal   func(childComplexity int) int
+		Total      func(childComplexity int) int
+		VoidReason func(childComplexity int) int
+		VoidedAt   func(childComplexity int) int
 	}
 
 	InvoiceConnection struct {
@@ -120,6 +156,15 @@ type ComplexityRoot struct {
 	InvoiceEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	InvoiceLine struct {
+		Description func(childComplexity int) int
+		LineNo      func(childComplexity int) int
+		Quantity    func(childComplexity int) int
+		SKU         func(childComplexity int) int
+		Total       func(childComplexity int) int
+		UnitPrice   func(childComplexity int) int
 	}
 
 	Membership struct {
@@ -135,35 +180,41 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddMember     func(childComplexity int, email string, role store.Role) int
-		AdjustStock   func(childComplexity int, productID string, delta int, reason *string) int
-		CreateAPIKey  func(childComplexity int, name string, role store.Role) int
-		CreateOrder   func(childComplexity int, input model.CreateOrderInput) int
-		CreateProduct func(childComplexity int, input model.CreateProductInput) int
-		CreateStore   func(childComplexity int, name string, slug string, currencyCode string) int
-		Login         func(childComplexity int, email string, password string) int
-		RevokeAPIKey  func(childComplexity int, id string) int
-		SignUp        func(childComplexity int, email string, password string, name string) int
-		UpdateProduct func(childComplexity int, id string, input model.UpdateProductInput) int
+		AddMember           func(childComplexity int, email string, role store.Role) int
+		AdjustStock         func(childComplexity int, productID string, delta int, reason *string) int
+		ApproveOrder        func(childComplexity int, id string) int
+		CancelOrder         func(childComplexity int, id string, reason *string) int
+		CreateAPIKey        func(childComplexity int, name string, role store.Role) int
+		CreateOrder         func(childComplexity int, input model.CreateOrderInput) int
+		CreateProduct       func(childComplexity int, input model.CreateProductInput) int
+		CreateStore         func(childComplexity int, name string, slug string, currencyCode string) int
+		Login               func(childComplexity int, email string, password string) int
+		ResolveAlert        func(childComplexity int, id string) int
+		RevokeAPIKey        func(childComplexity int, id string) int
+		SignUp              func(childComplexity int, email string, password string, name string) int
+		UpdateProduct       func(childComplexity int, id string, input model.UpdateProductInput) int
+		UpdateStoreSettings func(childComplexity int, input model.StoreSettingsInput) int
 	}
 
 	Order struct {
-		CreatedAt       func(childComplexity int) int
-		Customer        func(childComplexity int) int
-		Events          func(childComplexity int) int
-		Fulfillment     func(childComplexity int) int
-		GID             func(childComplexity int) int
-		IdempotencyKey  func(childComplexity int) int
-		Invoice         func(childComplexity int) int
-		Lines           func(childComplexity int) int
-		Note            func(childComplexity int) int
-		Number          func(childComplexity int) int
-		Payments        func(childComplexity int) int
-		ShippingAddress func(childComplexity int) int
-		Status          func(childComplexity int) int
-		Subtotal        func(childComplexity int) int
-		Total           func(childComplexity int) int
-		UpdatedAt       func(childComplexity int) int
+		AvailableActions func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		Customer         func(childComplexity int) int
+		Events           func(childComplexity int) int
+		Fulfillment      func(childComplexity int) int
+		GID              func(childComplexity int) int
+		IdempotencyKey   func(childComplexity int) int
+		Invoice          func(childComplexity int) int
+		Lines            func(childComplexity int) int
+		Note             func(childComplexity int) int
+		Number           func(childComplexity int) int
+		PaymentMethod    func(childComplexity int) int
+		Payments         func(childComplexity int) int
+		ShippingAddress  func(childComplexity int) int
+		Status           func(childComplexity int) int
+		Subtotal         func(childComplexity int) int
+		Total            func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
 	}
 
 	OrderConnection struct {
@@ -200,13 +251,20 @@ type ComplexityRoot struct {
 	}
 
 	Payment struct {
-		Amount    func(childComplexity int) int
-		Attempts  func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		GID       func(childComplexity int) int
-		LastError func(childComplexity int) int
-		Status    func(childComplexity int) int
-		UpdatedAt func(childComplexity int) int
+		Amount        func(childComplexity int) int
+		Attempts      func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		DeadlineAt    func(childComplexity int) int
+		DeclineCode   func(childComplexity int) int
+		GID           func(childComplexity int) int
+		GatewayID     func(childComplexity int) int
+		LastError     func(childComplexity int) int
+		NextAttemptAt func(childComplexity int) int
+		PaymentMethod func(childComplexity int) int
+		Refunded      func(childComplexity int) int
+		Refunds       func(childComplexity int) int
+		Status        func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
 	}
 
 	Product struct {
@@ -236,6 +294,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		APIKeys   func(childComplexity int) int
+		Alerts    func(childComplexity int, first *int, after *string, filter *model.AlertFilter) int
 		Customers func(childComplexity int, first *int, after *string, filter *model.CustomerFilter) int
 		Invoices  func(childComplexity int, first *int, after *string, filter *model.InvoiceFilter) int
 		Me        func(childComplexity int) int
@@ -248,12 +307,33 @@ type ComplexityRoot struct {
 		Users     func(childComplexity int, first *int, after *string) int
 	}
 
+	Refund struct {
+		Amount        func(childComplexity int) int
+		Attempts      func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		GID           func(childComplexity int) int
+		GatewayID     func(childComplexity int) int
+		LastError     func(childComplexity int) int
+		NextAttemptAt func(childComplexity int) int
+		Reason        func(childComplexity int) int
+		Status        func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+	}
+
 	Store struct {
 		CreatedAt    func(childComplexity int) int
 		CurrencyCode func(childComplexity int) int
 		GID          func(childComplexity int) int
 		Name         func(childComplexity int) int
+		Settings     func(childComplexity int) int
 		Slug         func(childComplexity int) int
+	}
+
+	StoreSettings struct {
+		AllowedCountries      func(childComplexity int) int
+		MaxOrdersPerEmailHour func(childComplexity int) int
+		ReviewLineQuantity    func(childComplexity int) int
+		ReviewTotal           func(childComplexity int) int
 	}
 
 	User struct {
@@ -326,6 +406,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Address.PostalCode(childComplexity), true
+
+	case "Alert.createdAt":
+		if e.ComplexityRoot.Alert.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.CreatedAt(childComplexity), true
+	case "Alert.data":
+		if e.ComplexityRoot.Alert.DataJSON == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.DataJSON(childComplexity), true
+	case "Alert.id":
+		if e.ComplexityRoot.Alert.GID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.GID(childComplexity), true
+	case "Alert.kind":
+		if e.ComplexityRoot.Alert.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Kind(childComplexity), true
+	case "Alert.message":
+		if e.ComplexityRoot.Alert.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Message(childComplexity), true
+	case "Alert.order":
+		if e.ComplexityRoot.Alert.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Order(childComplexity), true
+	case "Alert.resolvedAt":
+		if e.ComplexityRoot.Alert.ResolvedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.ResolvedAt(childComplexity), true
+	case "Alert.resolvedBy":
+		if e.ComplexityRoot.Alert.ResolvedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.ResolvedBy(childComplexity), true
+	case "Alert.status":
+		if e.ComplexityRoot.Alert.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Status(childComplexity), true
+	case "Alert.subjectId":
+		if e.ComplexityRoot.Alert.SubjectGID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.SubjectGID(childComplexity), true
+
+	case "AlertConnection.edges":
+		if e.ComplexityRoot.AlertConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertConnection.Edges(childComplexity), true
+	case "AlertConnection.pageInfo":
+		if e.ComplexityRoot.AlertConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertConnection.PageInfo(childComplexity), true
+	case "AlertConnection.totalCount":
+		if e.ComplexityRoot.AlertConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertConnection.TotalCount(childComplexity), true
+
+	case "AlertEdge.cursor":
+		if e.ComplexityRoot.AlertEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEdge.Cursor(childComplexity), true
+	case "AlertEdge.node":
+		if e.ComplexityRoot.AlertEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEdge.Node(childComplexity), true
 
 	case "ApiKey.createdAt":
 		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
@@ -470,12 +643,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
 
+	case "Fulfillment.cancelledAt":
+		if e.ComplexityRoot.Fulfillment.CancelledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Fulfillment.CancelledAt(childComplexity), true
 	case "Fulfillment.carrier":
 		if e.ComplexityRoot.Fulfillment.Carrier == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Fulfillment.Carrier(childComplexity), true
+	case "Fulfillment.createdAt":
+		if e.ComplexityRoot.Fulfillment.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Fulfillment.CreatedAt(childComplexity), true
 	case "Fulfillment.deliveredAt":
 		if e.ComplexityRoot.Fulfillment.DeliveredAt == nil {
 			break
@@ -488,6 +673,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Fulfillment.GID(childComplexity), true
+	case "Fulfillment.packedAt":
+		if e.ComplexityRoot.Fulfillment.PackedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Fulfillment.PackedAt(childComplexity), true
+	case "Fulfillment.pickedAt":
+		if e.ComplexityRoot.Fulfillment.PickedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Fulfillment.PickedAt(childComplexity), true
 	case "Fulfillment.shippedAt":
 		if e.ComplexityRoot.Fulfillment.ShippedAt == nil {
 			break
@@ -519,6 +716,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.IssuedAt(childComplexity), true
+	case "Invoice.lines":
+		if e.ComplexityRoot.Invoice.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Lines(childComplexity), true
 	case "Invoice.number":
 		if e.ComplexityRoot.Invoice.Number == nil {
 			break
@@ -537,12 +740,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.Status(childComplexity), true
+	case "Invoice.subtotal":
+		if e.ComplexityRoot.Invoice.Subtotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Subtotal(childComplexity), true
 	case "Invoice.total":
 		if e.ComplexityRoot.Invoice.Total == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Invoice.Total(childComplexity), true
+	case "Invoice.voidReason":
+		if e.ComplexityRoot.Invoice.VoidReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.VoidReason(childComplexity), true
+	case "Invoice.voidedAt":
+		if e.ComplexityRoot.Invoice.VoidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.VoidedAt(childComplexity), true
 
 	case "InvoiceConnection.edges":
 		if e.ComplexityRoot.InvoiceConnection.Edges == nil {
@@ -575,6 +796,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.InvoiceEdge.Node(childComplexity), true
+
+	case "InvoiceLine.description":
+		if e.ComplexityRoot.InvoiceLine.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.Description(childComplexity), true
+	case "InvoiceLine.lineNumber":
+		if e.ComplexityRoot.InvoiceLine.LineNo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.LineNo(childComplexity), true
+	case "InvoiceLine.quantity":
+		if e.ComplexityRoot.InvoiceLine.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.Quantity(childComplexity), true
+	case "InvoiceLine.sku":
+		if e.ComplexityRoot.InvoiceLine.SKU == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.SKU(childComplexity), true
+	case "InvoiceLine.total":
+		if e.ComplexityRoot.InvoiceLine.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.Total(childComplexity), true
+	case "InvoiceLine.unitPrice":
+		if e.ComplexityRoot.InvoiceLine.UnitPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.UnitPrice(childComplexity), true
 
 	case "Membership.createdAt":
 		if e.ComplexityRoot.Membership.CreatedAt == nil {
@@ -636,6 +894,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AdjustStock(childComplexity, args["productId"].(string), args["delta"].(int), args["reason"].(*string)), true
+	case "Mutation.approveOrder":
+		if e.ComplexityRoot.Mutation.ApproveOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveOrder(childComplexity, args["id"].(string)), true
+	case "Mutation.cancelOrder":
+		if e.ComplexityRoot.Mutation.CancelOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelOrder(childComplexity, args["id"].(string), args["reason"].(*string)), true
 	case "Mutation.createApiKey":
 		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
 			break
@@ -691,6 +971,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Login(childComplexity, args["email"].(string), args["password"].(string)), true
+	case "Mutation.resolveAlert":
+		if e.ComplexityRoot.Mutation.ResolveAlert == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resolveAlert_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResolveAlert(childComplexity, args["id"].(string)), true
 	case "Mutation.revokeApiKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -724,7 +1015,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateProduct(childComplexity, args["id"].(string), args["input"].(model.UpdateProductInput)), true
+	case "Mutation.updateStoreSettings":
+		if e.ComplexityRoot.Mutation.UpdateStoreSettings == nil {
+			break
+		}
 
+		args, err := ec.field_Mutation_updateStoreSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateStoreSettings(childComplexity, args["input"].(model.StoreSettingsInput)), true
+
+	case "Order.availableActions":
+		if e.ComplexityRoot.Order.AvailableActions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.AvailableActions(childComplexity), true
 	case "Order.createdAt":
 		if e.ComplexityRoot.Order.CreatedAt == nil {
 			break
@@ -785,6 +1093,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Number(childComplexity), true
+	case "Order.paymentMethod":
+		if e.ComplexityRoot.Order.PaymentMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.PaymentMethod(childComplexity), true
 	case "Order.payments":
 		if e.ComplexityRoot.Order.Payments == nil {
 			break
@@ -953,18 +1267,60 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Payment.CreatedAt(childComplexity), true
+	case "Payment.deadline":
+		if e.ComplexityRoot.Payment.DeadlineAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.DeadlineAt(childComplexity), true
+	case "Payment.declineCode":
+		if e.ComplexityRoot.Payment.DeclineCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.DeclineCode(childComplexity), true
 	case "Payment.id":
 		if e.ComplexityRoot.Payment.GID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Payment.GID(childComplexity), true
+	case "Payment.gatewayId":
+		if e.ComplexityRoot.Payment.GatewayID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.GatewayID(childComplexity), true
 	case "Payment.lastError":
 		if e.ComplexityRoot.Payment.LastError == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Payment.LastError(childComplexity), true
+	case "Payment.nextAttemptAt":
+		if e.ComplexityRoot.Payment.NextAttemptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.NextAttemptAt(childComplexity), true
+	case "Payment.paymentMethod":
+		if e.ComplexityRoot.Payment.PaymentMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.PaymentMethod(childComplexity), true
+	case "Payment.refunded":
+		if e.ComplexityRoot.Payment.Refunded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Refunded(childComplexity), true
+	case "Payment.refunds":
+		if e.ComplexityRoot.Payment.Refunds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Refunds(childComplexity), true
 	case "Payment.status":
 		if e.ComplexityRoot.Payment.Status == nil {
 			break
@@ -1083,6 +1439,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APIKeys(childComplexity), true
+	case "Query.alerts":
+		if e.ComplexityRoot.Query.Alerts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_alerts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Alerts(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.AlertFilter)), true
 	case "Query.customers":
 		if e.ComplexityRoot.Query.Customers == nil {
 			break
@@ -1185,6 +1552,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["first"].(*int), args["after"].(*string)), true
 
+	case "Refund.amount":
+		if e.ComplexityRoot.Refund.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.Amount(childComplexity), true
+	case "Refund.attempts":
+		if e.ComplexityRoot.Refund.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.Attempts(childComplexity), true
+	case "Refund.createdAt":
+		if e.ComplexityRoot.Refund.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.CreatedAt(childComplexity), true
+	case "Refund.id":
+		if e.ComplexityRoot.Refund.GID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.GID(childComplexity), true
+	case "Refund.gatewayId":
+		if e.ComplexityRoot.Refund.GatewayID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.GatewayID(childComplexity), true
+	case "Refund.lastError":
+		if e.ComplexityRoot.Refund.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.LastError(childComplexity), true
+	case "Refund.nextAttemptAt":
+		if e.ComplexityRoot.Refund.NextAttemptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.NextAttemptAt(childComplexity), true
+	case "Refund.reason":
+		if e.ComplexityRoot.Refund.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.Reason(childComplexity), true
+	case "Refund.status":
+		if e.ComplexityRoot.Refund.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.Status(childComplexity), true
+	case "Refund.updatedAt":
+		if e.ComplexityRoot.Refund.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.UpdatedAt(childComplexity), true
+
 	case "Store.createdAt":
 		if e.ComplexityRoot.Store.CreatedAt == nil {
 			break
@@ -1209,12 +1637,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Store.Name(childComplexity), true
+	case "Store.settings":
+		if e.ComplexityRoot.Store.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Store.Settings(childComplexity), true
 	case "Store.slug":
 		if e.ComplexityRoot.Store.Slug == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Store.Slug(childComplexity), true
+
+	case "StoreSettings.allowedCountries":
+		if e.ComplexityRoot.StoreSettings.AllowedCountries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreSettings.AllowedCountries(childComplexity), true
+	case "StoreSettings.maxOrdersPerEmailPerHour":
+		if e.ComplexityRoot.StoreSettings.MaxOrdersPerEmailHour == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreSettings.MaxOrdersPerEmailHour(childComplexity), true
+	case "StoreSettings.reviewLineQuantity":
+		if e.ComplexityRoot.StoreSettings.ReviewLineQuantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreSettings.ReviewLineQuantity(childComplexity), true
+	case "StoreSettings.reviewTotal":
+		if e.ComplexityRoot.StoreSettings.ReviewTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreSettings.ReviewTotal(childComplexity), true
 
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
@@ -1289,6 +1748,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
+			graphql.NewInputUnmarshaler("AlertFilter", ec.unmarshalInputAlertFilter),
 			graphql.NewInputUnmarshaler("CreateOrderInput", ec.unmarshalInputCreateOrderInput),
 			graphql.NewInputUnmarshaler("CreateProductInput", ec.unmarshalInputCreateProductInput),
 			graphql.NewInputUnmarshaler("CustomerFilter", ec.unmarshalInputCustomerFilter),
@@ -1298,6 +1758,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OrderLineInput", ec.unmarshalInputOrderLineInput),
 			graphql.NewInputUnmarshaler("OrderOrder", ec.unmarshalInputOrderOrder),
 			graphql.NewInputUnmarshaler("ProductFilter", ec.unmarshalInputProductFilter),
+			graphql.NewInputUnmarshaler("StoreSettingsInput", ec.unmarshalInputStoreSettingsInput),
 			graphql.NewInputUnmarshaler("UpdateProductInput", ec.unmarshalInputUpdateProductInput),
 		)
 	}
@@ -1475,6 +1936,8 @@ type CustomerConnection {
   order(id: ID!): Order @hasRole(role: VIEWER)
   "Invoices of the chosen store, newest first. Invoices are issued when payment is captured."
   invoices(first: Int, after: String, filter: InvoiceFilter): InvoiceConnection! @hasRole(role: VIEWER)
+  "Alerts of the chosen store, newest first: low stock, payments retrying or failed, orders on hold."
+  alerts(first: Int, after: String, filter: AlertFilter): AlertConnection! @hasRole(role: VIEWER)
 }
 
 extend type Mutation {
@@ -1484,6 +1947,23 @@ extend type Mutation {
   atomically (INSUFFICIENT_STOCK names the short SKUs); totals use current prices.
   """
   createOrder(input: CreateOrderInput!): Order! @hasRole(role: STAFF)
+  "Release an order held for review (ON_HOLD): it goes on to payment. Otherwise CONFLICT naming its status."
+  approveOrder(id: ID!): Order! @hasRole(role: STAFF)
+  """
+  Cancel an order before it ships. Before payment its stock is released; after payment
+  (PAID, FULFILLING) its payment is also refunded, its invoice voided and its
+  fulfillment cancelled. From SHIPPED on, CONFLICT naming the status. A held order is
+  rejected this way.
+  """
+  cancelOrder(id: ID!, reason: String): Order! @hasRole(role: STAFF)
+  "Mark an alert resolved. Alerts also resolve by themselves when their cause goes away."
+  resolveAlert(id: ID!): Alert! @hasRole(role: STAFF)
+}
+
+"What the caller may do with an order now (a client need not copy the state machine)."
+enum OrderAction {
+  APPROVE
+  CANCEL
 }
 
 enum OrderStatus {
@@ -1510,6 +1990,10 @@ type Order implements Node {
   shippingAddress: Address!
   note: String
   idempotencyKey: String!
+  "The gateway token the order is charged with, e.g. pm_card_visa."
+  paymentMethod: String!
+  "What the caller may do with the order now, given its status and the caller's role."
+  availableActions: [OrderAction!]!
   payments: [Payment!]!
   invoice: Invoice
   fulfillment: Fulfillment
@@ -1548,28 +2032,70 @@ type OrderEvent {
 }
 
 enum PaymentStatus {
+  "Created, not charged yet."
   PENDING
+  "An attempt failed transiently (gateway error, timeout, rate limit); another is scheduled at nextAttemptAt."
   RETRYING
   CAPTURED
+  "The bank refused the payment method: final."
   DECLINED
+  "No answer within the retry budget, or a refused request: final."
   FAILED
+  "Captured, then refunded in full."
   REFUNDED
+  "The order was cancelled before it was charged."
+  CANCELLED
 }
 
 type Payment implements Node {
   id: ID!
   status: PaymentStatus!
   amount: Money!
+  "Refunded so far."
+  refunded: Money!
+  "The gateway token charged, e.g. pm_card_visa."
+  paymentMethod: String!
+  "Calls made to the gateway."
   attempts: Int!
   lastError: String
+  "The bank's reason for a decline (insufficient_funds, ...)."
+  declineCode: String
+  "When the next attempt runs, while RETRYING."
+  nextAttemptAt: DateTime
+  "After this, no more attempts: the payment fails and the order is compensated."
+  deadline: DateTime!
+  "The gateway's PaymentIntent id (pi_...) once captured."
+  gatewayId: String
+  refunds: [Refund!]!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+enum RefundStatus {
+  PENDING
+  RETRYING
+  SUCCEEDED
+  FAILED
+}
+
+type Refund {
+  id: ID!
+  status: RefundStatus!
+  amount: Money!
+  reason: String!
+  attempts: Int!
+  lastError: String
+  nextAttemptAt: DateTime
+  "The gateway's refund id (re_...) once it succeeded."
+  gatewayId: String
   createdAt: DateTime!
   updatedAt: DateTime!
 }
 
 enum InvoiceStatus {
   ISSUED
+  "The order was cancelled after payment: the invoice is void, its number stays taken."
   VOID
-  CREDITED
 }
 
 type Invoice implements Node {
@@ -1577,13 +2103,28 @@ type Invoice implements Node {
   "Per-store, gap-free."
   number: Int!
   status: InvoiceStatus!
+  subtotal: Money!
   total: Money!
+  lines: [InvoiceLine!]!
   order: Order!
   issuedAt: DateTime!
+  voidedAt: DateTime
+  voidReason: String
+}
+
+type InvoiceLine {
+  lineNumber: Int!
+  sku: String!
+  description: String!
+  quantity: Int!
+  unitPrice: Money!
+  total: Money!
 }
 
 enum FulfillmentStatus {
   PENDING
+  PICKED
+  PACKED
   SHIPPED
   DELIVERED
   CANCELLED
@@ -1594,8 +2135,59 @@ type Fulfillment implements Node {
   status: FulfillmentStatus!
   carrier: String
   trackingNumber: String
+  createdAt: DateTime!
+  pickedAt: DateTime
+  packedAt: DateTime
   shippedAt: DateTime
   deliveredAt: DateTime
+  cancelledAt: DateTime
+}
+
+enum AlertKind {
+  LOW_STOCK
+  PAYMENT_RETRYING
+  PAYMENT_FAILED
+  ORDER_ON_HOLD
+  WEBHOOK_FAILING
+}
+
+enum AlertStatus {
+  OPEN
+  RESOLVED
+}
+
+"Something the store's people should look at. At most one alert of a kind is open per subject."
+type Alert implements Node {
+  id: ID!
+  kind: AlertKind!
+  status: AlertStatus!
+  message: String!
+  "The order it concerns, if any."
+  order: Order
+  "The product (LOW_STOCK), payment (PAYMENT_*) or order (ORDER_ON_HOLD) it is about."
+  subjectId: ID!
+  "Details as a JSON object."
+  data: String!
+  createdAt: DateTime!
+  resolvedAt: DateTime
+  "Who resolved it: a user's email, an API key's name, or system."
+  resolvedBy: String
+}
+
+input AlertFilter {
+  status: [AlertStatus!]
+  kind: [AlertKind!]
+}
+
+type AlertConnection {
+  edges: [AlertEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type AlertEdge {
+  cursor: String!
+  node: Alert!
 }
 
 input CreateOrderInput {
@@ -1606,6 +2198,8 @@ input CreateOrderInput {
   lines: [OrderLineInput!]!
   shippingAddress: AddressInput!
   note: String
+  "The gateway token to charge, e.g. pm_card_visa; default pm_card_visa (the mock bank's test card that succeeds)."
+  paymentMethod: String
 }
 
 input CustomerInput {
@@ -1756,6 +2350,30 @@ type Mutation {
   createApiKey(name: String!, role: Role!): CreateApiKeyPayload! @hasRole(role: ADMIN)
   "Revoke an API key. It stops working at once on the server that revokes it, within 2 seconds on any other API server."
   revokeApiKey(id: ID!): ApiKey! @hasRole(role: ADMIN)
+  "Change the store's fraud-check rules."
+  updateStoreSettings(input: StoreSettingsInput!): Store! @hasRole(role: ADMIN)
+}
+
+"The store's rules for the fraud check: an order that breaks one is held for review (ON_HOLD)."
+type StoreSettings {
+  "Orders with a total at or above this are held."
+  reviewTotal: Money!
+  "Orders with a line of this many units or more are held."
+  reviewLineQuantity: Int!
+  "A customer's orders beyond this many in an hour are held."
+  maxOrdersPerEmailPerHour: Int!
+  "Orders shipping elsewhere are held; empty: anywhere."
+  allowedCountries: [String!]!
+}
+
+"Changes to the store's settings; a field left out stays as it is."
+input StoreSettingsInput {
+  "A decimal amount in the store's currency."
+  reviewTotal: Decimal
+  reviewLineQuantity: Int
+  maxOrdersPerEmailPerHour: Int
+  "ISO 3166-1 alpha-2 codes; an empty list allows every country."
+  allowedCountries: [String!]
 }
 
 type AuthPayload {
@@ -1798,6 +2416,8 @@ type Store implements Node {
   name: String!
   currencyCode: String!
   createdAt: DateTime!
+  "The fraud-check rules (ADMIN)."
+  settings: StoreSettings! @hasRole(role: ADMIN)
 }
 
 type ApiKey implements Node {
@@ -1840,6 +2460,54 @@ func (ec *executionContext) childFields_Address(ctx context.Context, field graph
 		return ec.fieldContext_Address_countryCode(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Address", field.Name)
+}
+
+func (ec *executionContext) childFields_Alert(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Alert_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Alert_kind(ctx, field)
+	case "status":
+		return ec.fieldContext_Alert_status(ctx, field)
+	case "message":
+		return ec.fieldContext_Alert_message(ctx, field)
+	case "order":
+		return ec.fieldContext_Alert_order(ctx, field)
+	case "subjectId":
+		return ec.fieldContext_Alert_subjectId(ctx, field)
+	case "data":
+		return ec.fieldContext_Alert_data(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Alert_createdAt(ctx, field)
+	case "resolvedAt":
+		return ec.fieldContext_Alert_resolvedAt(ctx, field)
+	case "resolvedBy":
+		return ec.fieldContext_Alert_resolvedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Alert", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AlertConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AlertConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AlertConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AlertEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AlertEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1932,10 +2600,18 @@ func (ec *executionContext) childFields_Fulfillment(ctx context.Context, field g
 		return ec.fieldContext_Fulfillment_carrier(ctx, field)
 	case "trackingNumber":
 		return ec.fieldContext_Fulfillment_trackingNumber(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Fulfillment_createdAt(ctx, field)
+	case "pickedAt":
+		return ec.fieldContext_Fulfillment_pickedAt(ctx, field)
+	case "packedAt":
+		return ec.fieldContext_Fulfillment_packedAt(ctx, field)
 	case "shippedAt":
 		return ec.fieldContext_Fulfillment_shippedAt(ctx, field)
 	case "deliveredAt":
 		return ec.fieldContext_Fulfillment_deliveredAt(ctx, field)
+	case "cancelledAt":
+		return ec.fieldContext_Fulfillment_cancelledAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Fulfillment", field.Name)
 }
@@ -1948,12 +2624,20 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_number(ctx, field)
 	case "status":
 		return ec.fieldContext_Invoice_status(ctx, field)
+	case "subtotal":
+		return ec.fieldContext_Invoice_subtotal(ctx, field)
 	case "total":
 		return ec.fieldContext_Invoice_total(ctx, field)
+	case "lines":
+		return ec.fieldContext_Invoice_lines(ctx, field)
 	case "order":
 		return ec.fieldContext_Invoice_order(ctx, field)
 	case "issuedAt":
 		return ec.fieldContext_Invoice_issuedAt(ctx, field)
+	case "voidedAt":
+		return ec.fieldContext_Invoice_voidedAt(ctx, field)
+	case "voidReason":
+		return ec.fieldContext_Invoice_voidReason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Invoice", field.Name)
 }
@@ -1978,6 +2662,24 @@ func (ec *executionContext) childFields_InvoiceEdge(ctx context.Context, field g
 		return ec.fieldContext_InvoiceEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InvoiceEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_InvoiceLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "lineNumber":
+		return ec.fieldContext_InvoiceLine_lineNumber(ctx, field)
+	case "sku":
+		return ec.fieldContext_InvoiceLine_sku(ctx, field)
+	case "description":
+		return ec.fieldContext_InvoiceLine_description(ctx, field)
+	case "quantity":
+		return ec.fieldContext_InvoiceLine_quantity(ctx, field)
+	case "unitPrice":
+		return ec.fieldContext_InvoiceLine_unitPrice(ctx, field)
+	case "total":
+		return ec.fieldContext_InvoiceLine_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvoiceLine", field.Name)
 }
 
 func (ec *executionContext) childFields_Membership(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2026,6 +2728,10 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_note(ctx, field)
 	case "idempotencyKey":
 		return ec.fieldContext_Order_idempotencyKey(ctx, field)
+	case "paymentMethod":
+		return ec.fieldContext_Order_paymentMethod(ctx, field)
+	case "availableActions":
+		return ec.fieldContext_Order_availableActions(ctx, field)
 	case "payments":
 		return ec.fieldContext_Order_payments(ctx, field)
 	case "invoice":
@@ -2116,10 +2822,24 @@ func (ec *executionContext) childFields_Payment(ctx context.Context, field graph
 		return ec.fieldContext_Payment_status(ctx, field)
 	case "amount":
 		return ec.fieldContext_Payment_amount(ctx, field)
+	case "refunded":
+		return ec.fieldContext_Payment_refunded(ctx, field)
+	case "paymentMethod":
+		return ec.fieldContext_Payment_paymentMethod(ctx, field)
 	case "attempts":
 		return ec.fieldContext_Payment_attempts(ctx, field)
 	case "lastError":
 		return ec.fieldContext_Payment_lastError(ctx, field)
+	case "declineCode":
+		return ec.fieldContext_Payment_declineCode(ctx, field)
+	case "nextAttemptAt":
+		return ec.fieldContext_Payment_nextAttemptAt(ctx, field)
+	case "deadline":
+		return ec.fieldContext_Payment_deadline(ctx, field)
+	case "gatewayId":
+		return ec.fieldContext_Payment_gatewayId(ctx, field)
+	case "refunds":
+		return ec.fieldContext_Payment_refunds(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Payment_createdAt(ctx, field)
 	case "updatedAt":
@@ -2178,6 +2898,32 @@ func (ec *executionContext) childFields_ProductEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ProductEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Refund(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Refund_id(ctx, field)
+	case "status":
+		return ec.fieldContext_Refund_status(ctx, field)
+	case "amount":
+		return ec.fieldContext_Refund_amount(ctx, field)
+	case "reason":
+		return ec.fieldContext_Refund_reason(ctx, field)
+	case "attempts":
+		return ec.fieldContext_Refund_attempts(ctx, field)
+	case "lastError":
+		return ec.fieldContext_Refund_lastError(ctx, field)
+	case "nextAttemptAt":
+		return ec.fieldContext_Refund_nextAttemptAt(ctx, field)
+	case "gatewayId":
+		return ec.fieldContext_Refund_gatewayId(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Refund_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Refund_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Refund", field.Name)
+}
+
 func (ec *executionContext) childFields_Store(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2190,8 +2936,24 @@ func (ec *executionContext) childFields_Store(ctx context.Context, field graphql
 		return ec.fieldContext_Store_currencyCode(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Store_createdAt(ctx, field)
+	case "settings":
+		return ec.fieldContext_Store_settings(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Store", field.Name)
+}
+
+func (ec *executionContext) childFields_StoreSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reviewTotal":
+		return ec.fieldContext_StoreSettings_reviewTotal(ctx, field)
+	case "reviewLineQuantity":
+		return ec.fieldContext_StoreSettings_reviewLineQuantity(ctx, field)
+	case "maxOrdersPerEmailPerHour":
+		return ec.fieldContext_StoreSettings_maxOrdersPerEmailPerHour(ctx, field)
+	case "allowedCountries":
+		return ec.fieldContext_StoreSettings_allowedCountries(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StoreSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

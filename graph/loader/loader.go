@@ -45,6 +45,9 @@ type Loaders struct {
 	Payments    *Loader[[]payment.Payment]
 	Invoice     *Loader[*invoice.Invoice]
 	Fulfillment *Loader[*fulfillment.Fulfillment]
+	// Refunds are keyed by order; InvoiceLines by invoice.
+	Refunds      *Loader[[]payment.Refund]
+	InvoiceLines *Loader[[]invoice.Line]
 }
 
 // New builds the loaders for one request in storeID.
@@ -73,6 +76,12 @@ func New(s Services, storeID tenant.StoreID) *Loaders {
 		}),
 		Fulfillment: newLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*fulfillment.Fulfillment, error) {
 			return pointers(s.Fulfillments.ListByOrders(ctx, storeID, ids))
+		}),
+		Refunds: newLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]payment.Refund, error) {
+			return s.Payments.ListRefundsByOrders(ctx, storeID, ids)
+		}),
+		InvoiceLines: newLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]invoice.Line, error) {
+			return s.Invoices.ListLinesByInvoices(ctx, storeID, ids)
 		}),
 	}
 }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"github.com/ordergraph/ordergraph/internal/alert"
 	"github.com/ordergraph/ordergraph/internal/order"
 	"github.com/ordergraph/ordergraph/internal/product"
 )
@@ -34,4 +35,11 @@ type InvoiceConnection struct {
 	Edges    []*InvoiceEdge
 	PageInfo *PageInfo
 	Statuses []string
+}
+
+// AlertConnection is a page of alerts.
+type AlertConnection struct {
+	Edges    []*AlertEdge
+	PageInfo *PageInfo
+	Filter   alert.Filter
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ordergraph/ordergraph/internal/alert"
 	"github.com/ordergraph/ordergraph/internal/auth"
 	"github.com/ordergraph/ordergraph/internal/customer"
 	"github.com/ordergraph/ordergraph/internal/invoice"
@@ -25,6 +26,16 @@ type AddressInput struct {
 	PostalCode string  `json:"postalCode"`
 	// ISO 3166-1 alpha-2, e.g. DE.
 	CountryCode string `json:"countryCode"`
+}
+
+type AlertEdge struct {
+	Cursor string       `json:"cursor"`
+	Node   *alert.Alert `json:"node"`
+}
+
+type AlertFilter struct {
+	Status []alert.Status `json:"status,omitempty"`
+	Kind   []alert.Kind   `json:"kind,omitempty"`
 }
 
 type AuthPayload struct {
@@ -48,6 +59,8 @@ type CreateOrderInput struct {
 	Lines           []*OrderLineInput `json:"lines"`
 	ShippingAddress *AddressInput     `json:"shippingAddress"`
 	Note            *string           `json:"note,omitempty"`
+	// The gateway token to charge, e.g. pm_card_visa; default pm_card_visa (the mock bank's test card that succeeds).
+	PaymentMethod *string `json:"paymentMethod,omitempty"`
 }
 
 type CreateProductInput struct {
@@ -134,6 +147,16 @@ type ProductFilter struct {
 type Query struct {
 }
 
+// Changes to the store's settings; a field left out stays as it is.
+type StoreSettingsInput struct {
+	// A decimal amount in the store's currency.
+	ReviewTotal              *string `json:"reviewTotal,omitempty"`
+	ReviewLineQuantity       *int    `json:"reviewLineQuantity,omitempty"`
+	MaxOrdersPerEmailPerHour *int    `json:"maxOrdersPerEmailPerHour,omitempty"`
+	// ISO 3166-1 alpha-2 codes; an empty list allows every country.
+	AllowedCountries []string `json:"allowedCountries,omitempty"`
+}
+
 type UpdateProductInput struct {
 	Name              *string `json:"name,omitempty"`
 	Price             *string `json:"price,omitempty"`
@@ -149,6 +172,62 @@ type UserEdge struct {
 	Cursor string     `json:"cursor"`
 	Node   *auth.User `json:"node"`
 	Role   store.Role `json:"role"`
+}
+
+// What the caller may do with an order now (a client need not copy the state machine).
+type OrderAction string
+
+const (
+	OrderActionApprove OrderAction = "APPROVE"
+	OrderActionCancel  OrderAction = "CANCEL"
+)
+
+var AllOrderAction = []OrderAction{
+	OrderActionApprove,
+	OrderActionCancel,
+}
+
+func (e OrderAction) IsValid() bool {
+	switch e {
+	case OrderActionApprove, OrderActionCancel:
+		return true
+	}
+	return false
+}
+
+func (e OrderAction) String() string {
+	return string(e)
+}
+
+func (e *OrderAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderAction", str)
+	}
+	return nil
+}
+
+func (e OrderAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type SortDirection string

@@ -203,3 +203,17 @@ func (s *Service) Count(ctx context.Context, storeID tenant.StoreID, f Filter) (
 
 // GID is a's global id in the API.
 func (a Alert) GID() string { return gid.Encode("Alert", a.ID) }
+
+// DataJSON is the alert's details as a JSON string.
+func (a Alert) DataJSON() string { return string(a.Data) }
+
+// SubjectGID is the global id of what the alert is about.
+func (a Alert) SubjectGID() string {
+	switch a.Kind {
+	case KindLowStock:
+		return gid.Encode("Product", a.SubjectID)
+	case KindPaymentRetrying, KindPaymentFailed:
+		return gid.Encode("Payment", a.SubjectID)
+	}
+	return gid.Encode("Order", a.SubjectID)
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/db/dbsqlc"
+	"github.com/ordergraph/ordergraph/internal/money"
 	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
@@ -27,12 +28,22 @@ type Line struct {
 	Quantity       int
 	UnitPriceMinor int64
 	TotalMinor     int64
+	CurrencyCode   string
 }
 
-func lineFromRow(r dbsqlc.InvoiceLine) Line {
+func lineFromRow(r dbsqlc.InvoiceLine, currency string) Line {
 	return Line{InvoiceID: r.InvoiceID, LineNo: int(r.LineNo), SKU: r.Sku, Description: r.Description,
-		Quantity: int(r.Quantity), UnitPriceMinor: r.UnitPriceMinor, TotalMinor: r.TotalMinor}
+		Quantity: int(r.Quantity), UnitPriceMinor: r.UnitPriceMinor, TotalMinor: r.TotalMinor, CurrencyCode: currency}
 }
+
+// UnitPrice is the price of one unit.
+func (l Line) UnitPrice() money.Money { return money.Of(l.UnitPriceMinor, l.CurrencyCode) }
+
+// Total is the line's quantity times its unit price.
+func (l Line) Total() money.Money { return money.Of(l.TotalMinor, l.CurrencyCode) }
+
+// Subtotal is the sum of the invoice's lines.
+func (inv Invoice) Subtotal() money.Money { return money.Of(inv.SubtotalMinor, inv.CurrencyCode) }
 
 // IssueParams are the totals of the order an invoice is issued for.
 type IssueParams struct {
@@ -77,7 +88,7 @@ func (s *Service) ListLinesByInvoices(ctx context.Context, storeID tenant.StoreI
 	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
 		rows, err := queries.InvoiceLineListByInvoices(ctx, q, dbsqlc.InvoiceLineListByInvoicesParams{StoreID: storeID, InvoiceIds: ids})
 		for _, r := range rows {
-			out[r.InvoiceID] = append(out[r.InvoiceID], lineFromRow(r))
+			out[r.InvoiceLine.InvoiceID] = append(out[r.InvoiceLine.InvoiceID], lineFromRow(r.InvoiceLine, r.CurrencyCode))
 		}
 		return err
 	})

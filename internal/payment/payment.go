@@ -84,3 +84,6 @@ func (p Payment) GID() string { return gid.Encode("Payment", p.ID) }
 
 // Amount is what the payment charges.
 func (p Payment) Amount() money.Money { return money.Of(p.AmountMinor, p.CurrencyCode) }
+
+// Refunded is how much of the payment has been refunded.
+func (p Payment) Refunded() money.Money { return money.Of(p.RefundedMinor, p.CurrencyCode) }

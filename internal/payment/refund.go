@@ -10,6 +10,8 @@ import (
 
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/db/dbsqlc"
+	"github.com/ordergraph/ordergraph/internal/gid"
+	"github.com/ordergraph/ordergraph/internal/money"
 	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
@@ -124,3 +126,9 @@ func (s *Service) GetRefund(ctx context.Context, storeID tenant.StoreID, id uuid
 	})
 	return r, p, err
 }
+
+// GID is r's global id in the API.
+func (r Refund) GID() string { return gid.Encode("Refund", r.ID) }
+
+// Amount is what the refund gives back.
+func (r Refund) Amount() money.Money { return money.Of(r.AmountMinor, r.CurrencyCode) }

@@ -26,7 +26,13 @@ type Settings struct {
 	MaxOrdersPerEmailHour int
 	AllowedCountries      []string
 	UpdatedAt             *time.Time
+	// CurrencyCode is the store's currency, in which ReviewTotalMinor counts (filled
+	// by Service.Settings for display).
+	CurrencyCode string
 }
+
+// ReviewTotal is the review limit as money.
+func (s Settings) ReviewTotal() money.Money { return money.Of(s.ReviewTotalMinor, s.CurrencyCode) }
 
 // DefaultSettings are the rules of a store that has not changed them: the migration's
 // column defaults, which the database applies to a store without a settings row.
@@ -54,7 +60,10 @@ func GetSettings(ctx context.Context, q dbsqlc.DBTX, storeID tenant.StoreID) (Se
 func (s *Service) Settings(ctx context.Context, storeID tenant.StoreID) (Settings, error) {
 	var out Settings
 	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) (err error) {
-		out, err = GetSettings(ctx, q, storeID)
+		if out, err = GetSettings(ctx, q, storeID); err != nil {
+			return err
+		}
+		out.CurrencyCode, err = queries.StoreGetCurrency(ctx, q, storeID)
 		return err
 	})
 	return out, err
@@ -77,12 +86,12 @@ func (s *Service) UpdateSettings(ctx context.Context, storeID tenant.StoreID, p 
 		if err != nil {
 			return err
 		}
+		currency, err := queries.StoreGetCurrency(ctx, tx, storeID)
+		if err != nil {
+			return db.NotFound(err, "store")
+		}
 		if p.ReviewTotal != nil {
-			st, err := queries.StoreGetByID(ctx, tx, storeID)
-			if err != nil {
-				return db.NotFound(err, "store")
-			}
-			if cur.ReviewTotalMinor, err = money.ParseMinor(*p.ReviewTotal, st.CurrencyCode); err != nil {
+			if cur.ReviewTotalMinor, err = money.ParseMinor(*p.ReviewTotal, currency); err != nil {
 				return apperr.Invalid("reviewTotal", "reviewTotal: %v", err)
 			}
 		}
@@ -120,6 +129,7 @@ func (s *Service) UpdateSettings(ctx context.Context, storeID tenant.StoreID, p 
 			return fmt.Errorf("save store settings: %w", err)
 		}
 		out = settingsFromRow(row)
+		out.CurrencyCode = currency
 		return nil
 	})
 	return out, err

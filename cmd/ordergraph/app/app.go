@@ -18,6 +18,7 @@ import (
 
 	"github.com/ordergraph/ordergraph/graph"
 	"github.com/ordergraph/ordergraph/graph/loader"
+	"github.com/ordergraph/ordergraph/internal/alert"
 	"github.com/ordergraph/ordergraph/internal/auth"
 	"github.com/ordergraph/ordergraph/internal/config"
 	"github.com/ordergraph/ordergraph/internal/customer"
@@ -61,6 +62,7 @@ func NewHandler(p Params) http.Handler {
 		Svc: graph.Services{
 			Accounts: auth.NewUsers(d, tokens, cfg.BcryptCost),
 			Stores:   stores,
+			Alerts:   alert.NewService(d),
 			Services: loader.Services{
 				Orders:       order.NewService(d, p.Jobs, OrderConfig(cfg)),
 				Products:     product.NewService(d),

@@ -105,8 +105,10 @@ func (q *Queries) InvoiceLineCreateFromOrder(ctx context.Context, db DBTX, arg I
 }
 
 const InvoiceLineListByInvoices = `-- name: InvoiceLineListByInvoices :many
-SELECT store_id, invoice_id, line_no, sku, description, quantity, unit_price_minor, total_minor FROM invoice_lines WHERE store_id = $1 AND invoice_id = ANY($2::uuid[])
-ORDER BY invoice_id, line_no
+SELECT l.store_id, l.invoice_id, l.line_no, l.sku, l.description, l.quantity, l.unit_price_minor, l.total_minor, i.currency_code
+FROM invoice_lines l JOIN invoices i ON i.store_id = l.store_id AND i.id = l.invoice_id
+WHERE l.store_id = $1 AND l.invoice_id = ANY($2::uuid[])
+ORDER BY l.invoice_id, l.line_no
 `
 
 type InvoiceLineListByInvoicesParams struct {
@@ -114,24 +116,30 @@ type InvoiceLineListByInvoicesParams struct {
 	InvoiceIds []uuid.UUID    `db:"invoice_ids"`
 }
 
-func (q *Queries) InvoiceLineListByInvoices(ctx context.Context, db DBTX, arg InvoiceLineListByInvoicesParams) ([]InvoiceLine, error) {
+type InvoiceLineListByInvoicesRow struct {
+	InvoiceLine  InvoiceLine `db:"invoice_line"`
+	CurrencyCode string      `db:"currency_code"`
+}
+
+func (q *Queries) InvoiceLineListByInvoices(ctx context.Context, db DBTX, arg InvoiceLineListByInvoicesParams) ([]InvoiceLineListByInvoicesRow, error) {
 	rows, err := db.Query(ctx, InvoiceLineListByInvoices, arg.StoreID, arg.InvoiceIds)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []InvoiceLine{}
+	items := []InvoiceLineListByInvoicesRow{}
 	for rows.Next() {
-		var i InvoiceLine
+		var i InvoiceLineListByInvoicesRow
 		if err := rows.Scan(
-			&i.StoreID,
-			&i.InvoiceID,
-			&i.LineNo,
-			&i.Sku,
-			&i.Description,
-			&i.Quantity,
-			&i.UnitPriceMinor,
-			&i.TotalMinor,
+			&i.InvoiceLine.StoreID,
+			&i.InvoiceLine.InvoiceID,
+			&i.InvoiceLine.LineNo,
+			&i.InvoiceLine.Sku,
+			&i.InvoiceLine.Description,
+			&i.InvoiceLine.Quantity,
+			&i.InvoiceLine.UnitPriceMinor,
+			&i.InvoiceLine.TotalMinor,
+			&i.CurrencyCode,
 		); err != nil {
 			return nil, err
 		}

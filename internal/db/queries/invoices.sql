@@ -23,8 +23,10 @@ SELECT l.store_id, sqlc.arg(invoice_id), l.line_no, l.sku, l.name, l.quantity, l
 FROM order_lines l WHERE l.store_id = sqlc.arg(store_id) AND l.order_id = sqlc.arg(order_id);
 
 -- name: InvoiceLineListByInvoices :many
-SELECT * FROM invoice_lines WHERE store_id = $1 AND invoice_id = ANY(sqlc.arg(invoice_ids)::uuid[])
-ORDER BY invoice_id, line_no;
+SELECT sqlc.embed(l), i.currency_code
+FROM invoice_lines l JOIN invoices i ON i.store_id = l.store_id AND i.id = l.invoice_id
+WHERE l.store_id = $1 AND l.invoice_id = ANY(sqlc.arg(invoice_ids)::uuid[])
+ORDER BY l.invoice_id, l.line_no;
 
 -- name: InvoiceVoid :one
 UPDATE invoices SET status = 'VOID', voided_at = now(), void_reason = sqlc.arg(reason)
