@@ -6,6 +6,7 @@
 package jobs
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/order"
 	"github.com/ordergraph/ordergraph/internal/payment"
+	"github.com/ordergraph/ordergraph/internal/store"
 )
 
 // fetchCooldown is the least time between two fetches of jobs by one process.
@@ -31,6 +33,8 @@ type Config struct {
 	// RescueStuckJobsAfter is how long a job may run before River presumes its
 	// process dead and runs it again elsewhere; zero is River's default.
 	RescueStuckJobsAfter time.Duration
+	// LowStockEvery is the low-stock sweep's period (on the leader); zero: a minute.
+	LowStockEvery time.Duration
 }
 
 // Deps are what the workers call.
@@ -38,6 +42,7 @@ type Deps struct {
 	DB       *db.DB
 	Orders   *order.Service
 	Payments *payment.Service
+	Stores   *store.Service
 	Gateway  *payment.Gateway
 	// Retry spaces a payment's attempts; its budget is the order.Config's.
 	Retry payment.RetryPolicy
@@ -49,6 +54,8 @@ func AddWorkers(workers *river.Workers, deps Deps) {
 	river.AddWorker(workers, NewChargePaymentWorker(deps))
 	river.AddWorker(workers, NewRefundPaymentWorker(deps))
 	river.AddWorker(workers, NewAdvanceFulfillmentWorker(deps))
+	river.AddWorker(workers, &LowStockSweepWorker{deps: deps})
+	river.AddWorker(workers, &LowStockCheckWorker{deps: deps})
 }
 
 // NewWorkerClient returns a River client that works the jobs of workers. Start it with
@@ -75,6 +82,9 @@ func NewWorkerClient(pool *pgxpool.Pool, workers *river.Workers, cfg Config) (*r
 		FetchCooldown:        fetchCooldown,
 		JobTimeout:           timeout,
 		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
+		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(cfg.LowStockEvery, time.Minute)),
+			func() (river.JobArgs, *river.InsertOpts) { return LowStockSweepArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true})},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river worker client: %w", err)

@@ -71,9 +71,9 @@ func newPipeline(t *testing.T, o pipelineOpts) *pipeline {
 	orders := order.NewService(d, inserter, order.Config{PaymentBudget: o.budget, FulfillmentStepDelay: o.stepDelay})
 	workers := river.NewWorkers()
 	payments := payment.NewService(d)
-	jobs.AddWorkers(workers, jobs.Deps{DB: d, Orders: orders, Payments: payments, Gateway: gw,
+	jobs.AddWorkers(workers, jobs.Deps{DB: d, Orders: orders, Payments: payments, Stores: store.NewService(d), Gateway: gw,
 		Retry: payment.RetryPolicy{Base: 10 * time.Millisecond, Cap: 100 * time.Millisecond, Budget: o.budget}})
-	client, err := jobs.NewWorkerClient(pool, workers, jobs.Config{MaxWorkers: 4,
+	client, err := jobs.NewWorkerClient(pool, workers, jobs.Config{MaxWorkers: 4, LowStockEvery: 200 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(t, err)
 	require.NoError(t, client.Start(ctx))
@@ -85,6 +85,7 @@ func newPipeline(t *testing.T, o pipelineOpts) *pipeline {
 	st := dbtest.NewStore(t, d, dbtest.StoreOpts{})
 	dbtest.NewProduct(t, d, st.ID, dbtest.ProductOpts{SKU: "A", Price: "10.00", Stock: 100})
 	dbtest.NewProduct(t, d, st.ID, dbtest.ProductOpts{SKU: "GOLD", Price: "3000.00", Stock: 100})
+	dbtest.NewProduct(t, d, st.ID, dbtest.ProductOpts{SKU: "LOW", Price: "1.00", Stock: 10, LowStockThreshold: 5})
 	return &pipeline{d: d, pool: pool, bank: bank, orders: orders, payments: payments, store: st}
 }
 
@@ -325,4 +326,30 @@ func TestHoldThenApproveOrReject(t *testing.T) {
 	assert.Equal(t, []int{98, 0}, []int{gold.StockOnHand, gold.StockReserved}, "the approved order shipped, the rejected one released")
 	_, err = p.orders.Cancel(ctx, p.store.ID, rejected.ID, "", "x")
 	require.ErrorContains(t, err, "CANCELLED")
+}
+
+// A product whose available stock falls to its threshold gets one LOW_STOCK alert —
+// from the periodic sweep for a reservation, at once for a shipment — which resolves
+// when it is restocked.
+func TestLowStockAlerts(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t, pipelineOpts{stepDelay: time.Hour}) // orders stay FULFILLING: reserved, not shipped
+	ctx := context.Background()
+	placed := p.place(t, dbtest.OrderOpts{Lines: map[string]int{"LOW": 6}}) // 4 available, threshold 5
+	p.wait(t, placed.ID, order.StatusFulfilling)
+	require.Eventually(t, func() bool { return len(p.openAlerts(t, alert.KindLowStock)) == 1 }, 10*time.Second, 20*time.Millisecond,
+		"the sweep opens an alert")
+	time.Sleep(600 * time.Millisecond) // more sweeps
+	as := p.openAlerts(t, alert.KindLowStock)
+	require.Len(t, as, 1, "one open alert per product, however many sweeps")
+	assert.Contains(t, as[0].Message, "LOW")
+
+	low := p.product(t, "LOW")
+	_, err := product.NewService(p.d).AdjustStock(ctx, p.store.ID, low.ID, 20, "restock")
+	require.NoError(t, err)
+	assert.Empty(t, p.openAlerts(t, alert.KindLowStock), "adjustStock resolves it at once")
+
+	_, err = product.NewService(p.d).AdjustStock(ctx, p.store.ID, low.ID, -19, "shrinkage")
+	require.NoError(t, err)
+	assert.Len(t, p.openAlerts(t, alert.KindLowStock), 1, "and opens it at once")
 }

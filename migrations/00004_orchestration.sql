@@ -117,7 +117,16 @@ END
 $$;
 -- +goose StatementEnd
 
+-- Maintenance jobs (the low-stock sweep) list the stores to work on, one store at a
+-- time: a narrow pre-tenant lookup like app.user_id's, set only by internal/db's
+-- maintenance scope. It shows stores, nothing inside them.
+CREATE FUNCTION app_maintenance() RETURNS boolean LANGUAGE sql STABLE
+  AS $$ SELECT coalesce(current_setting('app.maintenance', true), '') = 'on' $$;
+CREATE POLICY maintenance ON stores FOR SELECT USING (app_maintenance());
+
 -- +goose Down
+DROP POLICY maintenance ON stores;
+DROP FUNCTION app_maintenance();
 DROP TABLE store_settings, alerts, invoice_lines, refunds;
 ALTER TABLE fulfillments DROP COLUMN picked_at, DROP COLUMN packed_at, DROP COLUMN cancelled_at,
   DROP CONSTRAINT fulfillments_status_check,

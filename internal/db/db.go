@@ -32,6 +32,9 @@ type Scope struct {
 	StoreID    tenant.StoreID
 	UserID     uuid.UUID
 	APIKeyHash []byte
+	// Maintenance lets a maintenance job list the stores (their rows only), to
+	// work on each in a scope of its own.
+	Maintenance bool
 }
 
 // Store is the common scope: one store.
@@ -134,7 +137,8 @@ func (d *DB) acquireRead(ctx context.Context) (conn *pgxpool.Conn, release func(
 }
 
 const setScopeSQL = `SELECT set_config('app.store_id', $1, true),
-	set_config('app.user_id', $2, true), set_config('app.api_key_hash', $3, true)`
+	set_config('app.user_id', $2, true), set_config('app.api_key_hash', $3, true),
+	set_config('app.maintenance', $4, true)`
 
 func (s Scope) args() []any {
 	store, user := "", ""
@@ -144,7 +148,11 @@ func (s Scope) args() []any {
 	if s.UserID != uuid.Nil {
 		user = s.UserID.String()
 	}
-	return []any{store, user, hex.EncodeToString(s.APIKeyHash)}
+	maintenance := ""
+	if s.Maintenance {
+		maintenance = "on"
+	}
+	return []any{store, user, hex.EncodeToString(s.APIKeyHash), maintenance}
 }
 
 // Tx runs fn in a read-write transaction limited to scope. It commits when fn returns

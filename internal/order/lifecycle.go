@@ -403,7 +403,7 @@ func (s *Service) AdvanceFulfillment(ctx context.Context, tx pgx.Tx, storeID ten
 		if err != nil {
 			return err
 		}
-		if err := OpenLowStockAlerts(ctx, tx, storeID, shipped); err != nil {
+		if err := product.SyncLowStockAlerts(ctx, tx, storeID, shipped); err != nil {
 			return err
 		}
 		if _, err := Transition(ctx, tx, storeID, id, StatusFulfilling, StatusShipped, EventShipped,
@@ -433,26 +433,6 @@ func lowerStep(s fulfillment.Status) string {
 		return "packed"
 	}
 	return string(s)
-}
-
-// OpenLowStockAlerts opens a LOW_STOCK alert for each of products at or below its
-// threshold, and resolves it for the others, in tx.
-func OpenLowStockAlerts(ctx context.Context, tx pgx.Tx, storeID tenant.StoreID, products []product.Product) error {
-	for _, p := range products {
-		if !p.LowStock() {
-			if err := alert.ResolveSubject(ctx, tx, storeID, alert.KindLowStock, p.ID); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := alert.Open(ctx, tx, storeID, alert.Params{Kind: alert.KindLowStock, SubjectID: p.ID,
-			Message: fmt.Sprintf("%s (%s) is low on stock: %d available, threshold %d", p.Name, p.SKU,
-				p.StockAvailable(), p.LowStockThreshold),
-			Data: map[string]any{"sku": p.SKU, "available": p.StockAvailable(), "threshold": p.LowStockThreshold}}); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // RefundResult is what one attempt to carry out a refund came to.

@@ -215,7 +215,7 @@ func (s *Service) Update(ctx context.Context, storeID tenant.StoreID, id uuid.UU
 			return db.NotFound(err, "product")
 		}
 		out = FromRow(row)
-		return nil
+		return SyncLowStockAlerts(ctx, tx, storeID, []Product{out})
 	})
 	return out, err
 }
@@ -253,7 +253,10 @@ func (s *Service) AdjustStock(ctx context.Context, storeID tenant.StoreID, id uu
 			return err
 		}
 		out = FromRow(row)
-		return recordMovement(ctx, tx, storeID, id, delta, reason, nil)
+		if err := recordMovement(ctx, tx, storeID, id, delta, reason, nil); err != nil {
+			return err
+		}
+		return SyncLowStockAlerts(ctx, tx, storeID, []Product{out})
 	})
 	return out, err
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ordergraph/ordergraph/internal/alert"
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/db/dbsqlc"
 	"github.com/ordergraph/ordergraph/internal/tenant"
@@ -61,4 +62,53 @@ func ListLowStock(ctx context.Context, q db.Querier, storeID tenant.StoreID) ([]
 		return nil, fmt.Errorf("low stock: %w", err)
 	}
 	return fromRows(rows), nil
+}
+
+// SyncLowStockAlerts opens a LOW_STOCK alert for each of products at or below its
+// threshold and resolves it for the others, in the caller's transaction.
+func SyncLowStockAlerts(ctx context.Context, tx pgx.Tx, storeID tenant.StoreID, products []Product) error {
+	for _, p := range products {
+		if !p.LowStock() {
+			if err := alert.ResolveSubject(ctx, tx, storeID, alert.KindLowStock, p.ID); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := alert.Open(ctx, tx, storeID, alert.Params{Kind: alert.KindLowStock, SubjectID: p.ID,
+			Message: fmt.Sprintf("%s (%s) is low on stock: %d available, threshold %d", p.Name, p.SKU,
+				p.StockAvailable(), p.LowStockThreshold),
+			Data: map[string]any{"sku": p.SKU, "available": p.StockAvailable(), "threshold": p.LowStockThreshold}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SweepLowStock brings storeID's LOW_STOCK alerts in line with its stock, in the
+// caller's transaction: one open alert per product at or below its threshold, none for
+// the others. It returns how many products are low.
+func SweepLowStock(ctx context.Context, tx pgx.Tx, storeID tenant.StoreID) (int, error) {
+	low, err := ListLowStock(ctx, tx, storeID)
+	if err != nil {
+		return 0, err
+	}
+	if err := SyncLowStockAlerts(ctx, tx, storeID, low); err != nil {
+		return 0, err
+	}
+	isLow := make(map[uuid.UUID]bool, len(low))
+	for _, p := range low {
+		isLow[p.ID] = true
+	}
+	open, err := queries.AlertListOpenByKind(ctx, tx, dbsqlc.AlertListOpenByKindParams{StoreID: storeID, Kind: string(alert.KindLowStock)})
+	if err != nil {
+		return 0, fmt.Errorf("open low-stock alerts: %w", err)
+	}
+	for _, a := range open {
+		if !isLow[a.SubjectID] {
+			if err := alert.ResolveSubject(ctx, tx, storeID, alert.KindLowStock, a.SubjectID); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return len(low), nil
 }

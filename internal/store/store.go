@@ -120,3 +120,14 @@ func (s *Service) Get(ctx context.Context, storeID tenant.StoreID) (Store, error
 
 // GID is s's global id in the API (also accepted in X-Store-ID).
 func (s Store) GID() string { return gid.Encode("Store", s.ID.UUID()) }
+
+// ListIDs lists every store's id, for maintenance jobs that then work on each store in
+// a scope of its own (db.Scope.Maintenance: the one read that spans stores).
+func (s *Service) ListIDs(ctx context.Context) ([]tenant.StoreID, error) {
+	var ids []tenant.StoreID
+	err := s.db.Read(ctx, db.Scope{Maintenance: true}, func(q db.Querier) (err error) {
+		ids, err = queries.StoreListIDs(ctx, q)
+		return err
+	})
+	return ids, err
+}

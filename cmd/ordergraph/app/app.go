@@ -114,7 +114,7 @@ func NewWorkerClient(pool *pgxpool.Pool, cfg *config.Config, gateway payment.Gat
 	d := db.New(pool)
 	workers := river.NewWorkers()
 	jobs.AddWorkers(workers, jobs.Deps{DB: d, Orders: order.NewService(d, inserter, OrderConfig(cfg)),
-		Payments: payment.NewService(d), Gateway: payment.NewGateway(gateway), Retry: RetryPolicy(cfg)})
+		Payments: payment.NewService(d), Stores: store.NewService(d), Gateway: payment.NewGateway(gateway), Retry: RetryPolicy(cfg)})
 	return jobs.NewWorkerClient(pool, workers, jobs.Config{MaxWorkers: cfg.MaxWorkers, Logger: log,
 		RescueStuckJobsAfter: cfg.JobRescueAfter})
 }

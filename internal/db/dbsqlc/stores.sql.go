@@ -77,3 +77,28 @@ func (q *Queries) StoreGetCurrency(ctx context.Context, db DBTX, id tenant.Store
 	err := row.Scan(&currency_code)
 	return currency_code, err
 }
+
+const StoreListIDs = `-- name: StoreListIDs :many
+SELECT id FROM stores ORDER BY id
+`
+
+// StoreListIDs lists every store: only under the maintenance scope (db.Scope).
+func (q *Queries) StoreListIDs(ctx context.Context, db DBTX) ([]tenant.StoreID, error) {
+	rows, err := db.Query(ctx, StoreListIDs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []tenant.StoreID{}
+	for rows.Next() {
+		var id tenant.StoreID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

@@ -73,6 +73,8 @@ type ProductOpts struct {
 	SKU   string // default: a unique SKU
 	Price string // default "10.00"
 	Stock int    // stock on hand
+	// LowStockThreshold is the available stock at or below which the product is low.
+	LowStockThreshold int
 }
 
 // NewProduct creates a product in storeID and returns it.
@@ -85,7 +87,7 @@ func NewProduct(t testing.TB, d *db.DB, storeID tenant.StoreID, o ProductOpts) p
 		o.Price = "10.00"
 	}
 	p, err := product.NewService(d).Create(context.Background(), storeID, product.CreateParams{
-		SKU: o.SKU, Name: "Product " + o.SKU, Price: o.Price, StockOnHand: o.Stock})
+		SKU: o.SKU, Name: "Product " + o.SKU, Price: o.Price, StockOnHand: o.Stock, LowStockThreshold: &o.LowStockThreshold})
 	if err != nil {
 		t.Fatalf("dbtest: new product: %v", err)
 	}

@@ -10,3 +10,7 @@ SELECT currency_code FROM stores WHERE id = $1;
 
 -- name: StoreCounterCreate :exec
 INSERT INTO store_counters (store_id) VALUES ($1);
+
+-- StoreListIDs lists every store: only under the maintenance scope (db.Scope).
+-- name: StoreListIDs :many
+SELECT id FROM stores ORDER BY id;
