@@ -49,17 +49,27 @@ func seedCatalog(ctx context.Context, pool *pgxpool.Pool, d *db.DB, st store.Sto
 	customers := []struct{ email, name string }{
 		{"ada@example.com", "Ada Lovelace"}, {"grace@example.com", "Grace Hopper"}, {"alan@example.com", "Alan Turing"},
 	}
-	for i := range 6 {
+	// What the workers make of them once the server runs: most are delivered within a
+	// minute; one card is declined (the order is cancelled, its stock released); one
+	// order is large enough to be held for review (approve or cancel it).
+	methods := []string{"pm_card_visa", "pm_card_visa", "pm_card_chargeDeclinedInsufficientFunds", "pm_card_visa",
+		"pm_card_mastercard", "pm_card_visa", "pm_card_visa"}
+	for i := range len(methods) {
 		c := customers[i%len(customers)]
 		name := c.name
+		lines := []order.LineParams{
+			{SKU: &demoProducts[i%len(demoProducts)].sku, Quantity: 1 + i%3},
+			{SKU: &demoProducts[(i+2)%len(demoProducts)].sku, Quantity: 1},
+		}
+		if i == len(methods)-1 {
+			lines = []order.LineParams{{SKU: &demoProducts[0].sku, Quantity: 100}} // held: a line of 100 units
+		}
 		_, _, err := orders.Create(ctx, st.ID, order.CreateParams{
 			IdempotencyKey: fmt.Sprintf("demo-order-%d", i+1),
 			CustomerEmail:  c.email,
 			CustomerName:   &name,
-			Lines: []order.LineParams{
-				{SKU: &demoProducts[i%len(demoProducts)].sku, Quantity: 1 + i%3},
-				{SKU: &demoProducts[(i+2)%len(demoProducts)].sku, Quantity: 1},
-			},
+			PaymentMethod:  methods[i],
+			Lines:          lines,
 			ShippingAddress: order.Address{Line1: fmt.Sprintf("%d Market Street", 10+i), City: "Berlin",
 				PostalCode: "10115", CountryCode: "DE"},
 		})

@@ -43,5 +43,5 @@ func TestSeedIsIdempotent(t *testing.T) {
 		}))
 		counts[table] = n
 	}
-	assert.Equal(t, map[string]int{"memberships": 3, "products": len(demoProducts), "orders": 6, "customers": 3}, counts)
+	assert.Equal(t, map[string]int{"memberships": 3, "products": len(demoProducts), "orders": 7, "customers": 3}, counts)
 }
