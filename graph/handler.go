@@ -49,13 +49,16 @@ func NewServer(r *Resolver, cfg ServerConfig) *handler.Server {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(postTransport{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.SetParserTokenLimit(15000)
+	queries := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(queries)
+	srv.SetParserTokenLimit(DefaultMaxTokens)
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
 	srv.SetDisableSuggestion(!cfg.Introspection)
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	// After the persisted query is looked up, before gqlgen parses and validates.
+	srv.Use(sizeLimit{maxTokens: DefaultMaxTokens, maxNodes: DefaultMaxNodes, maxMergeCost: DefaultMaxMergeCost, cache: queries})
 	srv.Use(depthLimit(cfg.MaxDepth))
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
 	srv.SetErrorPresenter(presentError(cfg.Logger))
@@ -113,7 +116,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 func inputError(e *gqlerror.Error) *gqlerror.Error {
 	code, _ := e.Extensions["code"].(string)
 	switch code {
-	case "GRAPHQL_PARSE_FAILED", "COMPLEXITY_LIMIT_EXCEEDED", depthLimitCode:
+	case "GRAPHQL_PARSE_FAILED", "COMPLEXITY_LIMIT_EXCEEDED", depthLimitCode, sizeLimitCode:
 		return e
 	case "GRAPHQL_VALIDATION_FAILED":
 		if e.Rule != "" && e.Rule != "ValuesOfCorrectType" && e.Rule != "ProvidedRequiredArguments" {
