@@ -127,9 +127,15 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, storeID uuid.UUID, p *C
 	lines := make([]Line, len(p.Lines))
 	for i, pr := range products {
 		q := p.Lines[i].Quantity
+		total, ok := money.Mul(pr.PriceMinor, int64(q))
+		if !ok {
+			return nil, false, nil, apperr.Invalid(fmt.Sprintf("input.lines.%d.quantity", i), "the line total is too large")
+		}
 		lines[i] = Line{OrderID: o.ID, LineNo: i + 1, ProductID: pr.ID, SKU: pr.SKU, Name: pr.Name,
-			Quantity: q, UnitPriceMinor: pr.PriceMinor, TotalMinor: pr.PriceMinor * int64(q), CurrencyCode: pr.CurrencyCode}
-		o.SubtotalMinor += lines[i].TotalMinor
+			Quantity: q, UnitPriceMinor: pr.PriceMinor, TotalMinor: total, CurrencyCode: pr.CurrencyCode}
+		if o.SubtotalMinor, ok = money.Add(o.SubtotalMinor, total); !ok {
+			return nil, false, nil, apperr.Invalid("input.lines", "the order total is too large")
+		}
 	}
 	if o.SubtotalMinor > money.MaxMinor {
 		return nil, false, nil, apperr.Invalid("input.lines", "the order total is too large")
