@@ -45,7 +45,8 @@ type ServerConfig struct {
 func NewServer(r *Resolver, cfg ServerConfig) *handler.Server {
 	c := generated.Config{Resolvers: r, Directives: Directives()}
 	setComplexity(&c.Complexity)
-	srv := handler.New(generated.NewExecutableSchema(c))
+	es := generated.NewExecutableSchema(c)
+	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(postTransport{})
@@ -61,6 +62,7 @@ func NewServer(r *Resolver, cfg ServerConfig) *handler.Server {
 	srv.Use(sizeLimit{maxTokens: DefaultMaxTokens, maxNodes: DefaultMaxNodes, maxMergeCost: DefaultMaxMergeCost, cache: queries})
 	srv.Use(depthLimit(cfg.MaxDepth))
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+	srv.Use(inputCheck{schema: es.Schema()})
 	srv.SetErrorPresenter(presentError(cfg.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		requestlog.From(ctx, cfg.Logger).Error("panic in resolver", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
