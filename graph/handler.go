@@ -48,8 +48,9 @@ func NewServer(r *Resolver, cfg ServerConfig) *handler.Server {
 	es := generated.NewExecutableSchema(c)
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(getTransport{})
 	srv.AddTransport(postTransport{})
+	srv.AddTransport(unsupportedTransport{}) // last: it takes whatever the others do not
 	queries := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)
 	srv.SetParserTokenLimit(DefaultMaxTokens)
@@ -84,8 +85,10 @@ func NewServer(r *Resolver, cfg ServerConfig) *handler.Server {
 func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		// Messages may repeat input: none is longer than apperr.MaxMessage.
+		gqlErr.Message = apperr.Truncate(gqlErr.Message, apperr.MaxMessage)
 		if ae, ok := apperr.As(err); ok {
-			gqlErr.Message = ae.Message
+			gqlErr.Message = apperr.Truncate(ae.Message, apperr.MaxMessage)
 			ext := map[string]any{"code": string(ae.Code)}
 			if ae.Field != "" {
 				ext["field"] = ae.Field
@@ -118,7 +121,8 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 func inputError(e *gqlerror.Error) *gqlerror.Error {
 	code, _ := e.Extensions["code"].(string)
 	switch code {
-	case "GRAPHQL_PARSE_FAILED", "COMPLEXITY_LIMIT_EXCEEDED", depthLimitCode, sizeLimitCode:
+	case "GRAPHQL_PARSE_FAILED", "COMPLEXITY_LIMIT_EXCEEDED", depthLimitCode, sizeLimitCode,
+		string(apperr.PersistedQueryNotFound): // Apollo clients resend the query on this code
 		return e
 	case "GRAPHQL_VALIDATION_FAILED":
 		if e.Rule != "" && e.Rule != "ValuesOfCorrectType" && e.Rule != "ProvidedRequiredArguments" {

@@ -76,7 +76,8 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Principal, error) {
 		id, err := ParseStoreID(storeHeader)
 		if err != nil {
 			return nil, &apperr.Error{Code: apperr.BadUserInput, Field: StoreHeader,
-				Message: fmt.Sprintf("X-Store-ID %q is not a store id (a gid://ordergraph/Store/<uuid> or the bare uuid)", storeHeader)}
+				Message: fmt.Sprintf("X-Store-ID %q is not a store id (a gid://ordergraph/Store/<uuid> or the bare uuid)",
+					apperr.Truncate(storeHeader, apperr.MaxEcho))}
 		}
 		storeID = id
 	}
