@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
@@ -87,6 +88,11 @@ func (s *Service) Create(ctx context.Context, ownerID uuid.UUID, p CreateParams)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO memberships (store_id, user_id, role) VALUES ($1, $2, 'OWNER')`,
 			st.ID, ownerID); err != nil {
+			if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.Code == "23503" { // foreign_key_violation: no such user
+				// The caller's token is valid but its user is gone: the credential no
+				// longer works.
+				return apperr.New(apperr.Unauthenticated, "this token's user no longer exists; log in again")
+			}
 			return fmt.Errorf("insert owner membership: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO store_counters (store_id) VALUES ($1)`, st.ID); err != nil {
