@@ -21,10 +21,10 @@ const decimalScalar = "Decimal"
 // any resolver runs: each string — in the variables and in the document's literal
 // arguments, at any depth — must be valid UTF-8 without NUL bytes (PostgreSQL text
 // takes neither), and every Decimal must be a string (GraphQL String literal or JSON
-// string). A value that fails is BAD_USER_INPUT naming it: a variable by its variable
-// path (in.lines.0.sku, as gqlgen names variables that do not fit their type), a
-// literal by its argument path (input.lines.0.sku). Each variable and each fragment
-// is checked once, so the work is linear in the request.
+// string). A value that fails is BAD_USER_INPUT naming it by its argument path
+// (input.lines.0.sku), as the domain's own errors do, whether it was written in the
+// document or passed in a variable. Each variable and each fragment is checked once,
+// so the work is linear in the request.
 type inputCheck struct{ schema *ast.Schema }
 
 var _ interface {
@@ -40,14 +40,19 @@ func (c inputCheck) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	if op == nil {
 		return nil
 	}
-	var err *apperr.Error
-	for _, v := range op.VariableDefinitions {
-		if err = c.value(oc.Variables[v.Variable], v.Type, v.Variable); err != nil {
-			return &gqlerror.Error{Message: err.Message, Err: err}
+	checked := map[string]*apperr.Error{}
+	w := literalWalk{seen: map[string]bool{}, doc: oc.Doc, variable: func(name string) *apperr.Error {
+		err, ok := checked[name]
+		if !ok {
+			if def := op.VariableDefinitions.ForName(name); def != nil {
+				err = c.value(oc.Variables[name], def.Type, "")
+			}
+			checked[name] = err
 		}
-	}
-	w := literalWalk{seen: map[string]bool{}, doc: oc.Doc}
-	if err = w.set(op.SelectionSet); err == nil {
+		return err
+	}}
+	err := w.set(op.SelectionSet)
+	if err == nil {
 		err = w.directives(op.Directives)
 	}
 	if err != nil {
@@ -56,7 +61,8 @@ func (c inputCheck) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	return nil
 }
 
-// value checks a variable's value v of type t (as decoded from JSON).
+// value checks a variable's value v of type t (as decoded from JSON); the error's
+// field is the path below the variable, "" for the variable itself.
 func (c inputCheck) value(v any, t *ast.Type, path string) *apperr.Error {
 	if v == nil || t == nil {
 		return nil
@@ -126,10 +132,12 @@ func checkString(field, s string) *apperr.Error {
 	return nil
 }
 
-// literalWalk checks the literal arguments of an operation's fields and directives.
+// literalWalk checks the arguments of an operation's fields and directives.
 type literalWalk struct {
 	doc  *ast.QueryDocument
 	seen map[string]bool // fragments already checked
+	// variable checks the variable name once; its error's field is relative to it.
+	variable func(name string) *apperr.Error
 }
 
 func (w *literalWalk) set(set ast.SelectionSet) *apperr.Error {
@@ -172,16 +180,25 @@ func (w *literalWalk) directives(ds ast.DirectiveList) *apperr.Error {
 
 func (w *literalWalk) arguments(args ast.ArgumentList, prefix string) *apperr.Error {
 	for _, a := range args {
-		if err := literal(a.Value, prefix+a.Name); err != nil {
+		if err := w.literal(a.Value, prefix+a.Name); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// literal checks a literal value; variables in it were checked with the variables.
-func literal(v *ast.Value, path string) *apperr.Error {
-	if v == nil || v.Kind == ast.Variable || v.Kind == ast.NullValue {
+// literal checks a value of the document, and the variables it refers to.
+func (w *literalWalk) literal(v *ast.Value, path string) *apperr.Error {
+	if v == nil || v.Kind == ast.NullValue {
+		return nil
+	}
+	if v.Kind == ast.Variable {
+		if w.variable == nil {
+			return nil
+		}
+		if err := w.variable(v.Raw); err != nil {
+			return apperr.Invalid(path+err.Field, "%s", err.Message)
+		}
 		return nil
 	}
 	if v.Definition != nil && v.Definition.Name == decimalScalar && v.Kind != ast.StringValue && v.Kind != ast.BlockValue {
@@ -199,13 +216,13 @@ func literal(v *ast.Value, path string) *apperr.Error {
 		return checkString(path, v.Raw)
 	case ast.ListValue:
 		for i, c := range v.Children {
-			if err := literal(c.Value, fmt.Sprintf("%s.%d", path, i)); err != nil {
+			if err := w.literal(c.Value, fmt.Sprintf("%s.%d", path, i)); err != nil {
 				return err
 			}
 		}
 	case ast.ObjectValue:
 		for _, c := range v.Children {
-			if err := literal(c.Value, path+"."+c.Name); err != nil {
+			if err := w.literal(c.Value, path+"."+c.Name); err != nil {
 				return err
 			}
 		}

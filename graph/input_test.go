@@ -11,8 +11,8 @@ import (
 
 // TestStringInputsRefuseNUL: a NUL character in any string input — in a variable at
 // any depth or in a literal argument — is BAD_USER_INPUT naming it, never INTERNAL
-// (PostgreSQL text cannot hold it). Variables are named by their variable path,
-// literals by their argument path.
+// (PostgreSQL text cannot hold it). The field is the argument path, whether the value
+// was written in the document or passed in a variable.
 func TestStringInputsRefuseNUL(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -40,44 +40,49 @@ func TestStringInputsRefuseNUL(t *testing.T) {
 		vars  map[string]any
 		field string
 	}{
-		{"product sku", c, createProduct, product(func(in map[string]any) { in["sku"] = nul }), "in.sku"},
-		{"product name", c, createProduct, product(func(in map[string]any) { in["name"] = nul }), "in.name"},
+		{"product sku", c, createProduct, product(func(in map[string]any) { in["sku"] = nul }), "input.sku"},
+		{"product name", c, createProduct, product(func(in map[string]any) { in["name"] = nul }), "input.name"},
 		{"product name literal", c, `mutation { createProduct(input: {sku: "L", name: "a\u0000b", price: "1.00", stockOnHand: 1}) { id } }`, nil, "input.name"},
+		{"variable in a literal", c, `mutation($s: String!) { createProduct(input: {sku: "V", name: "V", price: "1.00", stockOnHand: 1}) { id }
+			other: createProduct(input: {sku: $s, name: "N", price: "1.00", stockOnHand: 1}) { id } }`, map[string]any{"s": nul}, "input.sku"},
+		{"variable in a list literal", c, `mutation($s: String!) { createOrder(input: {idempotencyKey: "k", customer: {email: "a@example.com"},
+			lines: [{sku: "NUL-1", quantity: 1}, {sku: $s, quantity: 1}], shippingAddress: {line1: "1", city: "B", postalCode: "1", countryCode: "DE"}}) { id } }`,
+			map[string]any{"s": nul}, "input.lines.1.sku"},
 		{"update name", c, `mutation($id: ID!, $in: UpdateProductInput!) { updateProduct(id: $id, input: $in) { id } }`,
-			map[string]any{"id": p.ID, "in": map[string]any{"name": nul}}, "in.name"},
+			map[string]any{"id": p.ID, "in": map[string]any{"name": nul}}, "input.name"},
 		{"adjustStock reason", c, `mutation($id: ID!, $r: String) { adjustStock(productId: $id, delta: 1, reason: $r) { id } }`,
-			map[string]any{"id": p.ID, "r": nul}, "r"},
+			map[string]any{"id": p.ID, "r": nul}, "reason"},
 		{"adjustStock reason literal", c, `mutation($id: ID!) { adjustStock(productId: $id, delta: 1, reason: "x\u0000") { id } }`,
 			map[string]any{"id": p.ID}, "reason"},
-		{"product id", c, `mutation($id: ID!) { adjustStock(productId: $id, delta: 1) { id } }`, map[string]any{"id": nul}, "id"},
-		{"idempotency key", c, createOrder, order(func(in map[string]any) { in["idempotencyKey"] = nul }), "in.idempotencyKey"},
+		{"product id", c, `mutation($id: ID!) { adjustStock(productId: $id, delta: 1) { id } }`, map[string]any{"id": nul}, "productId"},
+		{"idempotency key", c, createOrder, order(func(in map[string]any) { in["idempotencyKey"] = nul }), "input.idempotencyKey"},
 		{"customer name", c, createOrder, order(func(in map[string]any) {
 			in["customer"] = map[string]any{"email": "ada@example.com", "name": nul}
-		}), "in.customer.name"},
+		}), "input.customer.name"},
 		{"customer email", c, createOrder, order(func(in map[string]any) {
 			in["customer"] = map[string]any{"email": "ada\x00@example.com"}
-		}), "in.customer.email"},
-		{"line sku", c, createOrder, order(func(in map[string]any) { in["lines"] = []any{line("NUL-1", 1), line(nul, 1)} }), "in.lines.1.sku"},
-		{"address name", c, createOrder, address("name"), "in.shippingAddress.name"},
-		{"address line1", c, createOrder, address("line1"), "in.shippingAddress.line1"},
-		{"address line2", c, createOrder, address("line2"), "in.shippingAddress.line2"},
-		{"address city", c, createOrder, address("city"), "in.shippingAddress.city"},
-		{"postal code", c, createOrder, address("postalCode"), "in.shippingAddress.postalCode"},
-		{"note", c, createOrder, order(func(in map[string]any) { in["note"] = nul }), "in.note"},
-		{"product search", c, `query($s: String) { products(filter: {search: $s}) { totalCount } }`, map[string]any{"s": nul}, "s"},
+		}), "input.customer.email"},
+		{"line sku", c, createOrder, order(func(in map[string]any) { in["lines"] = []any{line("NUL-1", 1), line(nul, 1)} }), "input.lines.1.sku"},
+		{"address name", c, createOrder, address("name"), "input.shippingAddress.name"},
+		{"address line1", c, createOrder, address("line1"), "input.shippingAddress.line1"},
+		{"address line2", c, createOrder, address("line2"), "input.shippingAddress.line2"},
+		{"address city", c, createOrder, address("city"), "input.shippingAddress.city"},
+		{"postal code", c, createOrder, address("postalCode"), "input.shippingAddress.postalCode"},
+		{"note", c, createOrder, order(func(in map[string]any) { in["note"] = nul }), "input.note"},
+		{"product search", c, `query($s: String) { products(filter: {search: $s}) { totalCount } }`, map[string]any{"s": nul}, "filter.search"},
 		{"product search literal", c, `{ products(filter: {search: "\u0000"}) { totalCount } }`, nil, "filter.search"},
 		{"customer search literal", c, `{ customers(filter: {search: "x\u0000"}) { totalCount } }`, nil, "filter.search"},
 		{"order email filter", c, `query($f: OrderFilter) { orders(filter: $f) { totalCount } }`,
-			map[string]any{"f": map[string]any{"customerEmail": nul}}, "f.customerEmail"},
+			map[string]any{"f": map[string]any{"customerEmail": nul}}, "filter.customerEmail"},
 		{"cursor", c, `{ orders(after: "\u0000") { totalCount } }`, nil, "after"},
 		{"fragment literal", c, `{ ...F } fragment F on Query { products(filter: {search: "\u0000"}) { totalCount } }`, nil, "filter.search"},
 		{"store name", creds{Bearer: a.Token}, `mutation($n: String!) { createStore(name: $n, slug: "nul-shop", currencyCode: "EUR") { id } }`,
-			map[string]any{"n": nul}, "n"},
+			map[string]any{"n": nul}, "name"},
 		{"store slug", creds{Bearer: a.Token}, `mutation { createStore(name: "Shop", slug: "nul\u0000", currencyCode: "EUR") { id } }`, nil, "slug"},
-		{"api key name", c, `mutation($n: String!) { createApiKey(name: $n, role: STAFF) { secret } }`, map[string]any{"n": nul}, "n"},
-		{"member email", c, `mutation($e: String!) { addMember(email: $e, role: STAFF) { role } }`, map[string]any{"e": nul}, "e"},
+		{"api key name", c, `mutation($n: String!) { createApiKey(name: $n, role: STAFF) { secret } }`, map[string]any{"n": nul}, "name"},
+		{"member email", c, `mutation($e: String!) { addMember(email: $e, role: STAFF) { role } }`, map[string]any{"e": nul}, "email"},
 		{"signUp name", creds{}, `mutation($n: String!) { signUp(email: "nul@example.com", password: "correct-horse-1", name: $n) { token } }`,
-			map[string]any{"n": nul}, "n"},
+			map[string]any{"n": nul}, "name"},
 		{"login email", creds{}, `mutation { login(email: "\u0000", password: "x") { token } }`, nil, "email"},
 	} {
 		r := e.do(t, tc.who, tc.query, tc.vars)
@@ -119,10 +124,10 @@ func TestDecimalInputs(t *testing.T) {
 	} {
 		r := e.do(t, c, create, map[string]any{"in": map[string]any{"sku": unique("D"), "name": "D", "price": price, "stockOnHand": 1}})
 		assert.Equal(t, "BAD_USER_INPUT", r.code(), "create: %s: %v", name, r.Errors)
-		assert.Equal(t, "in.price", r.field(), name)
+		assert.Equal(t, "input.price", r.field(), name)
 		r = e.do(t, c, update, map[string]any{"id": p.ID, "in": map[string]any{"price": price}})
 		assert.Equal(t, "BAD_USER_INPUT", r.code(), "update: %s: %v", name, r.Errors)
-		assert.Equal(t, "in.price", r.field(), name)
+		assert.Equal(t, "input.price", r.field(), name)
 	}
 	for name, lit := range map[string]string{
 		"object": `{amount: "1.00"}`, "list": `["1.00"]`, "float": `19.99`, "int": `19`, "boolean": `true`, "enum": `EUR`,
@@ -136,7 +141,7 @@ func TestDecimalInputs(t *testing.T) {
 	assert.Equal(t, "filter.totalMin", r.field())
 	r = e.do(t, c, `query($f: OrderFilter) { orders(filter: $f) { totalCount } }`, map[string]any{"f": map[string]any{"totalMax": map[string]any{}}})
 	assert.Equal(t, "BAD_USER_INPUT", r.code())
-	assert.Equal(t, "f.totalMax", r.field())
+	assert.Equal(t, "filter.totalMax", r.field())
 
 	// Strings still work, as variables and as literals.
 	var out struct {
