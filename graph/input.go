@@ -40,13 +40,15 @@ func (c inputCheck) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	if op == nil {
 		return nil
 	}
+	types := make(map[string]*ast.Type, len(op.VariableDefinitions))
+	for _, d := range op.VariableDefinitions {
+		types[d.Variable] = d.Type
+	}
 	checked := map[string]*apperr.Error{}
-	w := literalWalk{seen: map[string]bool{}, doc: oc.Doc, variable: func(name string) *apperr.Error {
+	w := literalWalk{seen: map[string]bool{}, frags: fragments(oc.Doc), variable: func(name string) *apperr.Error {
 		err, ok := checked[name]
 		if !ok {
-			if def := op.VariableDefinitions.ForName(name); def != nil {
-				err = c.value(oc.Variables[name], def.Type, "")
-			}
+			err = c.value(oc.Variables[name], types[name], "")
 			checked[name] = err
 		}
 		return err
@@ -134,8 +136,8 @@ func checkString(field, s string) *apperr.Error {
 
 // literalWalk checks the arguments of an operation's fields and directives.
 type literalWalk struct {
-	doc  *ast.QueryDocument
-	seen map[string]bool // fragments already checked
+	frags map[string]*ast.FragmentDefinition
+	seen  map[string]bool // fragments already checked
 	// variable checks the variable name once; its error's field is relative to it.
 	variable func(name string) *apperr.Error
 }
@@ -157,7 +159,7 @@ func (w *literalWalk) set(set ast.SelectionSet) *apperr.Error {
 		case *ast.FragmentSpread:
 			if err = w.directives(sel.Directives); err == nil && !w.seen[sel.Name] {
 				w.seen[sel.Name] = true
-				if f := w.doc.Fragments.ForName(sel.Name); f != nil {
+				if f := w.frags[sel.Name]; f != nil {
 					err = w.set(f.SelectionSet)
 				}
 			}
@@ -185,6 +187,18 @@ func (w *literalWalk) arguments(args ast.ArgumentList, prefix string) *apperr.Er
 		}
 	}
 	return nil
+}
+
+// fragments indexes doc's fragments by name (the first of duplicates, as
+// ast.FragmentDefinitionList.ForName; validation refuses duplicates anyway).
+func fragments(doc *ast.QueryDocument) map[string]*ast.FragmentDefinition {
+	m := make(map[string]*ast.FragmentDefinition, len(doc.Fragments))
+	for _, f := range doc.Fragments {
+		if _, ok := m[f.Name]; !ok {
+			m[f.Name] = f
+		}
+	}
+	return m
 }
 
 // literal checks a value of the document, and the variables it refers to.

@@ -88,12 +88,7 @@ func tooLarge(format string, args ...any) *gqlerror.Error {
 // whatever the expansion; counts saturate at max+1. cycle names a fragment that
 // spreads itself (the document is invalid and the count meaningless).
 func documentSize(doc *ast.QueryDocument, max int) (n int, cycle string) {
-	s := sizer{max: max, frags: map[string]*ast.FragmentDefinition{}, memo: map[string]int{}}
-	for _, f := range doc.Fragments {
-		if _, ok := s.frags[f.Name]; !ok {
-			s.frags[f.Name] = f
-		}
-	}
+	s := sizer{max: max, frags: fragments(doc), memo: map[string]int{}}
 	for _, op := range doc.Operations {
 		n = s.add(n, 1+len(op.VariableDefinitions))
 		for _, v := range op.VariableDefinitions {
@@ -199,12 +194,7 @@ func (s *sizer) value(v *ast.Value) int {
 // pairs. It walks the expanded document: call it only once documentSize has bounded
 // that. Counts saturate at max+1.
 func mergeCost(doc *ast.QueryDocument, max int) int {
-	s := sizer{max: max, frags: map[string]*ast.FragmentDefinition{}}
-	for _, f := range doc.Fragments {
-		if _, ok := s.frags[f.Name]; !ok {
-			s.frags[f.Name] = f
-		}
-	}
+	s := sizer{max: max, frags: fragments(doc)}
 	n := 0
 	for _, op := range doc.Operations {
 		n = s.add(n, s.merge([]ast.SelectionSet{op.SelectionSet}))
