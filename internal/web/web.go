@@ -81,7 +81,7 @@ func edge(cfg Config, m *metrics, next *http.ServeMux) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		if cfg.MaxBodyBytes > 0 {
 			if r.ContentLength > cfg.MaxBodyBytes {
-				writeError(sw, http.StatusRequestEntityTooLarge, apperr.BadUserInput, BodyTooLargeMessage(cfg.MaxBodyBytes), id)
+				WriteError(sw, http.StatusRequestEntityTooLarge, apperr.BadUserInput, BodyTooLargeMessage(cfg.MaxBodyBytes), id)
 				m.requests.WithLabelValues(r.Method, "oversized", "413").Inc()
 				return
 			}
@@ -92,7 +92,7 @@ func edge(cfg Config, m *metrics, next *http.ServeMux) http.Handler {
 			if v := recover(); v != nil {
 				log.Error("panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if !sw.wrote {
-					writeError(sw, http.StatusInternalServerError, apperr.Internal, "internal error", id)
+					WriteError(sw, http.StatusInternalServerError, apperr.Internal, "internal error", id)
 				}
 			}
 			d := time.Since(start)
@@ -125,10 +125,10 @@ func unrouted(w http.ResponseWriter, r *http.Request, muxAnswer http.Handler, re
 		w.Header().Set("Allow", allow)
 	}
 	if rec.status == http.StatusMethodNotAllowed {
-		writeError(w, rec.status, apperr.BadRequest, fmt.Sprintf("%s is not allowed on %s", r.Method, apperr.Truncate(r.URL.Path, apperr.MaxEcho)), requestID)
+		WriteError(w, rec.status, apperr.BadRequest, fmt.Sprintf("%s is not allowed on %s", r.Method, apperr.Truncate(r.URL.Path, apperr.MaxEcho)), requestID)
 		return
 	}
-	writeError(w, http.StatusNotFound, apperr.NotFound, fmt.Sprintf("no such endpoint: %s", apperr.Truncate(r.URL.Path, apperr.MaxEcho)), requestID)
+	WriteError(w, http.StatusNotFound, apperr.NotFound, fmt.Sprintf("no such endpoint: %s", apperr.Truncate(r.URL.Path, apperr.MaxEcho)), requestID)
 }
 
 // headerRecorder keeps a handler's status and headers and drops its body.
@@ -218,12 +218,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 // by the transport) in the GraphQL error shape, so clients parse one format: the
 // message, capped at apperr.MaxMessage, with the code and the request id.
 func WriteError(w http.ResponseWriter, status int, code apperr.Code, msg, requestID string) {
-	writeError(w, status, code, apperr.Truncate(msg, apperr.MaxMessage), requestID)
-}
-
-func writeError(w http.ResponseWriter, status int, code apperr.Code, msg, requestID string) {
 	writeJSON(w, status, map[string]any{"errors": []map[string]any{{
-		"message": msg, "extensions": map[string]string{"code": string(code), "requestId": requestID}}}})
+		"message": apperr.Truncate(msg, apperr.MaxMessage), "extensions": map[string]string{"code": string(code), "requestId": requestID}}}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
