@@ -51,6 +51,17 @@ var attackShapes = []attackShape{
 		}
 		return s
 	}},
+	{"many inline fragments", func(n int) string {
+		return "{ " + rep(n/4, func(int) string { return "... on Query { __typename }" }) + "}"
+	}},
+	{"fragment chain", func(n int) string {
+		// F_i spreads F_{i-1} once, inside a field: deep through fragments.
+		s := "{ ...F" + fmt.Sprint(n/12) + " } fragment F0 on Query { __typename } "
+		for i := 1; i <= n/12; i++ {
+			s += fmt.Sprintf("fragment F%d on Query { me { id } ...F%d } ", i, i-1)
+		}
+		return s
+	}},
 	{"deep nesting", func(n int) string {
 		return "{ " + strings.Repeat("me { memberships { user { ", n/6) + "id" + strings.Repeat(" } } }", n/6) + " }"
 	}},
