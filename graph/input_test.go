@@ -70,6 +70,8 @@ func TestStringInputsRefuseNUL(t *testing.T) {
 		{"postal code", c, createOrder, address("postalCode"), "input.shippingAddress.postalCode"},
 		{"note", c, createOrder, order(func(in map[string]any) { in["note"] = nul }), "input.note"},
 		{"product search", c, `query($s: String) { products(filter: {search: $s}) { totalCount } }`, map[string]any{"s": nul}, "filter.search"},
+		{"variable default", c, `query($s: String = "\u0000") { products(filter: {search: $s}) { totalCount } }`, nil, "filter.search"},
+		{"directive argument", c, `query($s: String) { products(filter: {search: $s}) @skip(if: false) { totalCount } }`, map[string]any{"s": nul}, "filter.search"},
 		{"product search literal", c, `{ products(filter: {search: "\u0000"}) { totalCount } }`, nil, "filter.search"},
 		{"customer search literal", c, `{ customers(filter: {search: "x\u0000"}) { totalCount } }`, nil, "filter.search"},
 		{"order email filter", c, `query($f: OrderFilter) { orders(filter: $f) { totalCount } }`,
