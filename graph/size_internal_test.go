@@ -13,7 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/validator"
 	"github.com/vektah/gqlparser/v2/validator/rules"
+
+	"github.com/ordergraph/ordergraph/graph/generated"
 )
 
 // countingServer is the GraphQL handler without a database (enough for operations
@@ -108,6 +111,7 @@ func bestOf(t *testing.T, h http.Handler, q string) time.Duration {
 // validate — the merge cost bounds the quadratic rule.
 func TestAcceptedDocumentsValidateQuickly(t *testing.T) {
 	h, validations := countingServer(t)
+	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}, Directives: Directives()}).Schema()
 	for _, sh := range attackShapes {
 		// The largest size this shape may have.
 		lo, hi := 1, 14000
@@ -127,13 +131,23 @@ func TestAcceptedDocumentsValidateQuickly(t *testing.T) {
 		}
 		q := sh.build(lo)
 		before := validations.Load()
-		code, elapsed := post(t, h, q)
+		code, _ := post(t, h, q)
 		assert.NotEqual(t, sizeLimitCode, code, sh.name)
-		t.Logf("%-32s largest accepted n=%5d (%6d bytes): %v, code %q", sh.name, lo, len(q), elapsed, code)
 		if code != "GRAPHQL_PARSE_FAILED" {
 			assert.Equal(t, before+1, validations.Load(), sh.name)
 		}
-		assert.Less(t, elapsed, 100*time.Millisecond, sh.name)
+		// Validation alone (what the limits bound; executing 2,000 fields is another
+		// matter), the best of three runs on this shared machine.
+		best := time.Hour
+		for range 3 {
+			doc, err := parser.ParseQuery(&ast.Source{Input: q})
+			require.NoError(t, err)
+			start := time.Now()
+			validator.ValidateWithRules(schema, doc, rules.NewDefaultRules())
+			best = min(best, time.Since(start))
+		}
+		t.Logf("%-32s largest accepted n=%5d (%6d bytes): validated in %v, code %q", sh.name, lo, len(q), best, code)
+		assert.Less(t, best, 50*time.Millisecond, sh.name)
 	}
 }
 
