@@ -45,19 +45,25 @@ type ServerConfig struct {
 func NewServer(r *Resolver, cfg ServerConfig) *handler.Server {
 	c := generated.Config{Resolvers: r, Directives: Directives()}
 	setComplexity(&c.Complexity)
-	srv := handler.New(generated.NewExecutableSchema(c))
+	es := generated.NewExecutableSchema(c)
+	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(getTransport{})
 	srv.AddTransport(postTransport{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.SetParserTokenLimit(15000)
+	srv.AddTransport(unsupportedTransport{}) // last: it takes whatever the others do not
+	queries := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(queries)
+	srv.SetParserTokenLimit(DefaultMaxTokens)
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
 	srv.SetDisableSuggestion(!cfg.Introspection)
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	// After the persisted query is looked up, before gqlgen parses and validates.
+	srv.Use(sizeLimit{maxTokens: DefaultMaxTokens, maxNodes: DefaultMaxNodes, maxMergeCost: DefaultMaxMergeCost, cache: queries})
 	srv.Use(depthLimit(cfg.MaxDepth))
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+	srv.Use(inputCheck{schema: es.Schema()})
 	srv.SetErrorPresenter(presentError(cfg.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		requestlog.From(ctx, cfg.Logger).Error("panic in resolver", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
@@ -79,8 +85,10 @@ func NewServer(r *Resolver, cfg ServerConfig) *handler.Server {
 func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		// Messages may repeat input: none is longer than apperr.MaxMessage.
+		gqlErr.Message = apperr.Truncate(gqlErr.Message, apperr.MaxMessage)
 		if ae, ok := apperr.As(err); ok {
-			gqlErr.Message = ae.Message
+			gqlErr.Message = apperr.Truncate(ae.Message, apperr.MaxMessage)
 			ext := map[string]any{"code": string(ae.Code)}
 			if ae.Field != "" {
 				ext["field"] = ae.Field
@@ -113,7 +121,8 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 func inputError(e *gqlerror.Error) *gqlerror.Error {
 	code, _ := e.Extensions["code"].(string)
 	switch code {
-	case "GRAPHQL_PARSE_FAILED", "COMPLEXITY_LIMIT_EXCEEDED", depthLimitCode:
+	case "GRAPHQL_PARSE_FAILED", "COMPLEXITY_LIMIT_EXCEEDED", depthLimitCode, sizeLimitCode,
+		string(apperr.PersistedQueryNotFound): // Apollo clients resend the query on this code
 		return e
 	case "GRAPHQL_VALIDATION_FAILED":
 		if e.Rule != "" && e.Rule != "ValuesOfCorrectType" && e.Rule != "ProvidedRequiredArguments" {

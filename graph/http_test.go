@@ -73,7 +73,8 @@ func TestHTTPEndpoints(t *testing.T) {
 	require.NoError(t, err)
 	b, _ = io.ReadAll(res.Body)
 	res.Body.Close()
-	assert.Contains(t, string(b), "request body too large")
+	assert.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode)
+	assert.Contains(t, string(b), "request body is larger than 2048 bytes")
 
 	// Malformed JSON is a clear client error.
 	r, err := http.Post(e.srv.URL+"/graphql", "application/json", strings.NewReader(`{"query": `))

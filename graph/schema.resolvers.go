@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 
 	"github.com/ordergraph/ordergraph/graph/generated"
 	"github.com/ordergraph/ordergraph/graph/model"
@@ -86,6 +87,11 @@ func (r *mutationResolver) UpdateStoreSettings(ctx context.Context, input model.
 
 func (r *queryResolver) Me(ctx context.Context) (*auth.User, error) {
 	u, err := r.Svc.Accounts.Get(ctx, principal(ctx).UserID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		// A valid token for a user that no longer exists is a credential that no
+		// longer works, not a missing object.
+		return nil, apperr.New(apperr.Unauthenticated, "this token's user no longer exists; log in again")
+	}
 	return &u, err
 }
 

@@ -3,18 +3,24 @@ package graph
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/ordergraph/ordergraph/graph/gqlexec"
+	"github.com/ordergraph/ordergraph/internal/apperr"
+	"github.com/ordergraph/ordergraph/internal/requestlog"
+	"github.com/ordergraph/ordergraph/internal/web"
 )
 
 const (
@@ -34,21 +40,29 @@ type postTransport struct{ transport.POST }
 func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
 	contentType := responseContentType(r)
-	w.Header().Set("Content-Type", contentType)
 	start := graphql.Now()
 
 	body, err := io.ReadAll(r.Body)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		// A body without a Content-Length, cut off at the limit while it was read:
+		// answered as the edge answers one whose length is over it.
+		transportError(w, r, http.StatusRequestEntityTooLarge, apperr.BadUserInput, web.BodyTooLargeMessage(tooLarge.Limit))
+		return
+	}
 	if err != nil {
-		writeResponse(w, http.StatusOK, exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf("could not read request body: %+v", err)}))
+		transportError(w, r, http.StatusBadRequest, apperr.BadRequest, "could not read the request body")
 		return
 	}
 	var params graphql.RawParams
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(&params); err != nil {
-		writeResponse(w, http.StatusBadRequest, exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf("json request body could not be decoded: %+v body:%s", err, body)}))
+		// The decoder's message names the offending character and offset, not the body.
+		transportError(w, r, http.StatusBadRequest, apperr.BadRequest, "the body is not a JSON GraphQL request: "+err.Error())
 		return
 	}
+	w.Header().Set("Content-Type", contentType)
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 
@@ -64,6 +78,70 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		// Written out and referenced nowhere else: the buffer serves the next response.
 		gqlexec.RecycleResponse(resp.Data)
 	}
+}
+
+// getTransport is gqlgen's GET transport (transport.GET, v0.17.98: query, operationName,
+// variables and extensions in the URL; queries only) with our error responses, which
+// carry a code, and this package's response writer.
+type getTransport struct{ transport.GET }
+
+func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := r.Context()
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		transportError(w, r, http.StatusBadRequest, apperr.BadRequest, "the URL's query string is malformed")
+		return
+	}
+	raw := &graphql.RawParams{Query: query.Get("query"), OperationName: query.Get("operationName"), Headers: r.Header}
+	raw.ReadTime.Start = graphql.Now()
+	for name, dst := range map[string]*map[string]any{"variables": &raw.Variables, "extensions": &raw.Extensions} {
+		if v := query.Get(name); v != "" {
+			dec := json.NewDecoder(strings.NewReader(v))
+			dec.UseNumber()
+			if err := dec.Decode(dst); err != nil {
+				transportError(w, r, http.StatusBadRequest, apperr.BadRequest, name+" is not a JSON object: "+err.Error())
+				return
+			}
+		}
+	}
+	raw.ReadTime.End = graphql.Now()
+	contentType := responseContentType(r)
+	w.Header().Set("Content-Type", contentType)
+
+	rc, opErr := exec.CreateOperationContext(ctx, raw)
+	if opErr != nil {
+		writeResponse(w, statusFor(contentType, opErr), exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
+		return
+	}
+	if rc.Operation.Operation != ast.Query {
+		// GraphQL over HTTP: a mutation by GET is 405, so that a link or a prefetch
+		// never changes anything.
+		w.Header().Set("Allow", http.MethodPost)
+		transportError(w, r, http.StatusMethodNotAllowed, apperr.BadRequest, "GET requests only allow query operations; send mutations by POST")
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, rc)
+	resp := responses(ctx)
+	writeResponse(w, http.StatusOK, resp)
+	if resp != nil {
+		gqlexec.RecycleResponse(resp.Data)
+	}
+}
+
+// unsupportedTransport takes, last, every request no other transport supports — another
+// method, a POST that is not application/json — and refuses it with a code.
+type unsupportedTransport struct{}
+
+func (unsupportedTransport) Supports(*http.Request) bool { return true }
+
+func (unsupportedTransport) Do(w http.ResponseWriter, r *http.Request, _ graphql.GraphExecutor) {
+	transportError(w, r, http.StatusBadRequest, apperr.BadRequest,
+		"transport not supported: send POST with Content-Type: application/json, or a query by GET")
+}
+
+// transportError answers a request refused before any operation was read.
+func transportError(w http.ResponseWriter, r *http.Request, status int, code apperr.Code, msg string) {
+	web.WriteError(w, status, code, msg, requestlog.ID(r.Context()))
 }
 
 // responseContentType is the media type of the response: application/json unless the

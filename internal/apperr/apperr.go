@@ -8,6 +8,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Code is a stable, machine-readable error code (GraphQL extensions.code).
@@ -23,7 +24,33 @@ const (
 	InsufficientStock Code = "INSUFFICIENT_STOCK"
 	RateLimited       Code = "RATE_LIMITED"
 	Internal          Code = "INTERNAL"
+	// BadRequest is a request the HTTP transport cannot take: another method or
+	// media type, a body that is not JSON, a mutation sent by GET.
+	BadRequest Code = "BAD_REQUEST"
+	// PersistedQueryNotFound asks an Apollo client to send the query with its hash
+	// (automatic persisted queries).
+	PersistedQueryNotFound Code = "PERSISTED_QUERY_NOT_FOUND"
 )
+
+// MaxEcho is how much of a client's input an error message may repeat: Truncate cuts
+// what is echoed, and the error presenter cuts whole messages at MaxMessage.
+const (
+	MaxEcho    = 100
+	MaxMessage = 1000
+)
+
+// Truncate returns s cut to at most max bytes on a rune boundary, with "…" appended
+// when anything was cut, so that an error never repeats an arbitrarily large input.
+func Truncate(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
 
 // Error is an error meant for the API's caller.
 type Error struct {

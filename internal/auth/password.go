@@ -49,10 +49,14 @@ func CheckPassword(hash, pw string) bool {
 	return err == nil
 }
 
-// dummyHash makes a login for an unknown email cost as much as a wrong password, so
-// response times do not reveal which emails exist.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not-a-real-password"), bcrypt.MinCost)
-
-func burnPasswordCheck(pw string) {
-	_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(pw))
+// dummyHash returns a hash of the given cost that no password matches. Checking a
+// password against it makes a login for an unknown email cost what a wrong password
+// for a known one costs — bcrypt's work depends on the hash's cost, so the dummy has
+// the configured one — and response times do not reveal which emails exist.
+func dummyHash(cost int) []byte {
+	h, err := bcrypt.GenerateFromPassword([]byte("not-a-real-password"), cost)
+	if err != nil { // only for a cost outside bcrypt's range, which hashing refuses too
+		h, _ = bcrypt.GenerateFromPassword([]byte("not-a-real-password"), bcrypt.DefaultCost)
+	}
+	return h
 }

@@ -77,7 +77,8 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Principal, error) {
 		id, err := ParseStoreID(storeHeader)
 		if err != nil {
 			return nil, &apperr.Error{Code: apperr.BadUserInput, Field: StoreHeader,
-				Message: fmt.Sprintf("X-Store-ID %q is not a store id (a gid://ordergraph/Store/<uuid> or the bare uuid)", storeHeader)}
+				Message: fmt.Sprintf("X-Store-ID %q is not a store id (a gid://ordergraph/Store/<uuid> or the bare uuid)",
+					apperr.Truncate(storeHeader, apperr.MaxEcho))}
 		}
 		storeID = id
 	}
@@ -101,13 +102,15 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Principal, error) {
 }
 
 func (a *Authenticator) apiKey(r *http.Request, secret string, storeID tenant.StoreID) (*Principal, error) {
-	ip := ClientIP(r)
-	if a.failures.Exhausted(ip) {
-		return nil, apperr.New(apperr.RateLimited, "too many failed API key attempts; try again in a minute")
-	}
+	// The key is looked up before the address's failures are: a valid key works even
+	// while its address is refused for bad ones, so one misbehaving back-end does not
+	// lock out the others behind the same NAT. That lets a guesser learn of a hit
+	// while limited, which is acceptable only because a key holds 256 random bits:
+	// guessing is hopeless at any rate. What the limit does is stop answering a client
+	// that keeps sending bad keys with anything but RATE_LIMITED.
 	key, err := a.stores.AuthenticateAPIKey(r.Context(), secret)
-	if errors.Is(err, store.ErrInvalidAPIKey) {
-		a.failures.Allow(ip)
+	if errors.Is(err, store.ErrInvalidAPIKey) && !a.failures.Allow(ClientIP(r)) {
+		return nil, apperr.New(apperr.RateLimited, "too many failed API key attempts; try again in a minute")
 	}
 	if err != nil {
 		return nil, err

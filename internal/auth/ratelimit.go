@@ -55,14 +55,3 @@ func (l *Limiter) Allow(key string) bool {
 	defer l.mu.Unlock()
 	return l.entry(key).Allow()
 }
-
-// Exhausted reports whether key has no events left, without spending one. Used to
-// refuse a client that has failed too often while letting its successes through free.
-func (l *Limiter) Exhausted(key string) bool {
-	if l.perMin <= 0 {
-		return false
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.entry(key).Tokens() < 1
-}

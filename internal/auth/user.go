@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -11,9 +10,11 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/db/dbsqlc"
 	"github.com/ordergraph/ordergraph/internal/gid"
 )
 
@@ -30,11 +31,12 @@ type Users struct {
 	db         *db.DB
 	tokens     *Tokens
 	bcryptCost int
+	dummyHash  []byte // see dummyHash
 }
 
 // NewUsers returns the user service.
 func NewUsers(d *db.DB, tokens *Tokens, bcryptCost int) *Users {
-	return &Users{db: d, tokens: tokens, bcryptCost: bcryptCost}
+	return &Users{db: d, tokens: tokens, bcryptCost: bcryptCost, dummyHash: dummyHash(bcryptCost)}
 }
 
 // Session is a logged-in user with a token.
@@ -71,10 +73,11 @@ func (u *Users) SignUp(ctx context.Context, email, password, name string) (Sessi
 	if err != nil {
 		return Session{}, fmt.Errorf("hash password: %w", err)
 	}
-	user := User{Email: email, Name: name}
+	var user User
 	err = u.db.Tx(ctx, db.Scope{}, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3)
-			RETURNING id, created_at`, email, name, hash).Scan(&user.ID, &user.CreatedAt)
+		row, err := queries.UserCreate(ctx, tx, dbsqlc.UserCreateParams{Email: email, Name: name, PasswordHash: hash})
+		user = userFromRow(row)
+		return err
 	})
 	if _, ok := db.IsUniqueViolation(err); ok {
 		return Session{}, &apperr.Error{Code: apperr.Conflict, Field: "email", Message: "an account with this email already exists"}
@@ -91,12 +94,13 @@ func (u *Users) Login(ctx context.Context, email, password string) (Session, err
 	var user User
 	var hash string
 	err := u.db.Read(ctx, db.Scope{}, func(q db.Querier) error {
-		return q.QueryRow(ctx, `SELECT id, email, name, created_at, password_hash FROM users WHERE email = $1`, email).
-			Scan(&user.ID, &user.Email, &user.Name, &user.CreatedAt, &hash)
+		row, err := queries.UserGetByEmail(ctx, q, email)
+		user, hash = userFromRow(row), row.PasswordHash
+		return err
 	})
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		burnPasswordCheck(password)
+	case db.IsNoRows(err):
+		_ = bcrypt.CompareHashAndPassword(u.dummyHash, []byte(password))
 		return Session{}, badLogin()
 	case err != nil:
 		return Session{}, err
@@ -118,17 +122,21 @@ func (u *Users) session(user User) (Session, error) {
 	return Session{Token: tok, ExpiresAt: exp, User: user}, nil
 }
 
-// Get returns user id.
+// Get returns user id, or NOT_FOUND.
 func (u *Users) Get(ctx context.Context, id uuid.UUID) (User, error) {
 	var user User
 	err := u.db.Read(ctx, db.Scope{}, func(q db.Querier) error {
-		return q.QueryRow(ctx, `SELECT id, email, name, created_at FROM users WHERE id = $1`, id).
-			Scan(&user.ID, &user.Email, &user.Name, &user.CreatedAt)
+		row, err := queries.UserGetByID(ctx, q, id)
+		user = userFromRow(row)
+		return db.NotFound(err, "user")
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return user, apperr.NotFoundf("user not found")
-	}
 	return user, err
+}
+
+var queries = dbsqlc.New()
+
+func userFromRow(r dbsqlc.User) User {
+	return User{ID: r.ID, Email: r.Email, Name: r.Name, CreatedAt: r.CreatedAt}
 }
 
 // GID is u's global id in the API.

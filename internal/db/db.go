@@ -294,5 +294,12 @@ func NotFound(err error, what string) error {
 	return err
 }
 
+// IsForeignKeyViolation reports whether err is a foreign-key violation (a row that
+// names another that does not exist).
+func IsForeignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23503"
+}
+
 // IsNoRows reports whether err says a query of one row found none.
 func IsNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }

@@ -29,8 +29,29 @@ func Exponent(code string) int {
 	return 2
 }
 
-// MaxMinor bounds amounts so sums of many lines cannot overflow int64.
+// MaxMinor bounds every amount: a price, a line total, an order total. Mul and Add
+// refuse results beyond it, so arithmetic on amounts never nears int64's limits.
 const MaxMinor = int64(1e15)
+
+// Mul returns minor × n, and false when either is negative or the product exceeds
+// MaxMinor (checked without overflowing int64).
+func Mul(minor, n int64) (int64, bool) {
+	if minor < 0 || n < 0 || minor > MaxMinor {
+		return 0, false
+	}
+	if n != 0 && minor > MaxMinor/n {
+		return 0, false
+	}
+	return minor * n, true
+}
+
+// Add returns a + b, and false when either is negative or the sum exceeds MaxMinor.
+func Add(a, b int64) (int64, bool) {
+	if a < 0 || b < 0 || a > MaxMinor || b > MaxMinor-a {
+		return 0, false
+	}
+	return a + b, true
+}
 
 // ParseMinor parses a non-negative decimal string into minor units of currency.
 func ParseMinor(s, currency string) (int64, error) {
@@ -82,24 +103,3 @@ func (m Money) Amount() string { return FormatMinor(m.Minor, m.Currency) }
 
 // CurrencyCode is m's ISO 4217 code.
 func (m Money) CurrencyCode() string { return m.Currency }
-
-// Mul returns a × b in minor units, and false when the product is negative or exceeds
-// MaxMinor (int64 overflow included).
-func Mul(a, b int64) (int64, bool) {
-	if a < 0 || b < 0 {
-		return 0, false
-	}
-	if a != 0 && b > MaxMinor/a {
-		return 0, false
-	}
-	return a * b, true
-}
-
-// Add returns a + b in minor units, and false when the sum is negative or exceeds
-// MaxMinor.
-func Add(a, b int64) (int64, bool) {
-	if a < 0 || b < 0 || a > MaxMinor-b {
-		return 0, false
-	}
-	return a + b, true
-}

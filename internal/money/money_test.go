@@ -1,6 +1,7 @@
 package money
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -42,4 +43,47 @@ func TestKnownCurrency(t *testing.T) {
 	assert.True(t, KnownCurrency("EUR"))
 	assert.False(t, KnownCurrency("EURO"))
 	assert.False(t, KnownCurrency("eur"))
+}
+
+func TestMulAndAddAreChecked(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		a, b, want int64
+		ok         bool
+	}{
+		{1999, 3, 5997, true},
+		{0, 10_000, 0, true},
+		{MaxMinor, 1, MaxMinor, true},
+		{MaxMinor, 0, 0, true},
+		{MaxMinor / 10_000, 10_000, MaxMinor, true},
+		{MaxMinor/10_000 + 1, 10_000, 0, false},
+		{MaxMinor + 1, 1, 0, false},
+		// The line: 10,000 × 10,000,000,000,000.00 wraps int64.
+		{1_000_000_000_000_000, 10_000, 0, false},
+		{math.MaxInt64, 2, 0, false},
+		{2, math.MaxInt64, 0, false},
+		{-1, 1, 0, false},
+		{1, -1, 0, false},
+	} {
+		got, ok := Mul(tc.a, tc.b)
+		assert.Equal(t, tc.ok, ok, "Mul(%d, %d)", tc.a, tc.b)
+		assert.Equal(t, tc.want, got, "Mul(%d, %d)", tc.a, tc.b)
+	}
+	for _, tc := range []struct {
+		a, b, want int64
+		ok         bool
+	}{
+		{1, 2, 3, true},
+		{MaxMinor - 1, 1, MaxMinor, true},
+		{MaxMinor, 0, MaxMinor, true},
+		{MaxMinor, 1, 0, false},
+		{1, MaxMinor, 0, false},
+		{math.MaxInt64, math.MaxInt64, 0, false},
+		{math.MaxInt64 - 1, 2, 0, false},
+		{-5, 3, 0, false},
+	} {
+		got, ok := Add(tc.a, tc.b)
+		assert.Equal(t, tc.ok, ok, "Add(%d, %d)", tc.a, tc.b)
+		assert.Equal(t, tc.want, got, "Add(%d, %d)", tc.a, tc.b)
+	}
 }

@@ -97,12 +97,11 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, last db.Querier, storeI
 	for i, pr := range products {
 		q := p.Lines[i].Quantity
 		total, ok := money.Mul(pr.PriceMinor, int64(q))
-		if ok {
-			arg.SubtotalMinor, ok = money.Add(arg.SubtotalMinor, total)
-		}
 		if !ok {
-			return Order{}, false, apperr.Invalid(fmt.Sprintf("lines.%d.quantity", i),
-				"the order total would exceed %s", money.FormatMinor(money.MaxMinor, pr.CurrencyCode))
+			return Order{}, false, apperr.Invalid(fmt.Sprintf("lines.%d.quantity", i), "the line total is too large")
+		}
+		if arg.SubtotalMinor, ok = money.Add(arg.SubtotalMinor, total); !ok {
+			return Order{}, false, apperr.Invalid("lines", "the order total is too large")
 		}
 		arg.LineNos = append(arg.LineNos, int32(i+1))
 		arg.ProductIds = append(arg.ProductIds, pr.ID)

@@ -97,6 +97,11 @@ func (s *Service) Create(ctx context.Context, ownerID uuid.UUID, p CreateParams)
 		st = storeFromRow(row)
 		if _, err := queries.MembershipCreate(ctx, tx, dbsqlc.MembershipCreateParams{StoreID: id, UserID: ownerID,
 			Role: dbsqlc.MemberRoleOWNER}); err != nil {
+			if db.IsForeignKeyViolation(err) {
+				// The caller's token is valid but its user is gone: the credential no
+				// longer works.
+				return apperr.New(apperr.Unauthenticated, "this token's user no longer exists; log in again")
+			}
 			return fmt.Errorf("insert owner membership: %w", err)
 		}
 		if err := queries.StoreCounterCreate(ctx, tx, id); err != nil {

@@ -81,8 +81,7 @@ func edge(cfg Config, m *metrics, next *http.ServeMux) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		if cfg.MaxBodyBytes > 0 {
 			if r.ContentLength > cfg.MaxBodyBytes {
-				writeError(sw, http.StatusRequestEntityTooLarge, apperr.BadUserInput,
-					fmt.Sprintf("request body is larger than %d bytes", cfg.MaxBodyBytes), id)
+				WriteError(sw, http.StatusRequestEntityTooLarge, apperr.BadUserInput, BodyTooLargeMessage(cfg.MaxBodyBytes), id)
 				m.requests.WithLabelValues(r.Method, "oversized", "413").Inc()
 				return
 			}
@@ -93,7 +92,7 @@ func edge(cfg Config, m *metrics, next *http.ServeMux) http.Handler {
 			if v := recover(); v != nil {
 				log.Error("panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if !sw.wrote {
-					writeError(sw, http.StatusInternalServerError, apperr.Internal, "internal error", id)
+					WriteError(sw, http.StatusInternalServerError, apperr.Internal, "internal error", id)
 				}
 			}
 			d := time.Since(start)
@@ -109,9 +108,38 @@ func edge(cfg Config, m *metrics, next *http.ServeMux) http.Handler {
 					slog.Int("status", sw.status), slog.Duration("duration", d), slog.String("ip", ip))
 			}
 		}()
+		if h, pattern := next.Handler(r); pattern == "" {
+			unrouted(sw, r, h, id)
+			return
+		}
 		next.ServeHTTP(sw, r)
 	})
 }
+
+// unrouted answers a request no route takes — the mux's 404 or 405 — in the GraphQL
+// error shape with a code instead of the mux's plain text.
+func unrouted(w http.ResponseWriter, r *http.Request, muxAnswer http.Handler, requestID string) {
+	rec := &headerRecorder{header: http.Header{}, status: http.StatusOK}
+	muxAnswer.ServeHTTP(rec, r)
+	if allow := rec.header.Get("Allow"); allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	if rec.status == http.StatusMethodNotAllowed {
+		WriteError(w, rec.status, apperr.BadRequest, fmt.Sprintf("%s is not allowed on %s", r.Method, apperr.Truncate(r.URL.Path, apperr.MaxEcho)), requestID)
+		return
+	}
+	WriteError(w, http.StatusNotFound, apperr.NotFound, fmt.Sprintf("no such endpoint: %s", apperr.Truncate(r.URL.Path, apperr.MaxEcho)), requestID)
+}
+
+// headerRecorder keeps a handler's status and headers and drops its body.
+type headerRecorder struct {
+	header http.Header
+	status int
+}
+
+func (h *headerRecorder) Header() http.Header         { return h.header }
+func (h *headerRecorder) WriteHeader(status int)      { h.status = status }
+func (h *headerRecorder) Write(b []byte) (int, error) { return len(b), nil }
 
 // authenticate resolves credentials into the context. A failure does not end the
 // request: operations that need no credentials (signUp, login) still work, and the
@@ -130,6 +158,12 @@ func authenticate(a *auth.Authenticator, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// BodyTooLargeMessage is the message of a 413: the same whether the body's declared
+// length was over the limit or the body was cut off at the limit while being read.
+func BodyTooLargeMessage(limit int64) string {
+	return fmt.Sprintf("request body is larger than %d bytes", limit)
 }
 
 var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
@@ -180,10 +214,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return m
 }
 
-// writeError answers in the GraphQL error shape, so clients parse one format.
-func writeError(w http.ResponseWriter, status int, code apperr.Code, msg, requestID string) {
+// WriteError answers a request the GraphQL executor never saw (refused at the edge or
+// by the transport) in the GraphQL error shape, so clients parse one format: the
+// message, capped at apperr.MaxMessage, with the code and the request id.
+func WriteError(w http.ResponseWriter, status int, code apperr.Code, msg, requestID string) {
 	writeJSON(w, status, map[string]any{"errors": []map[string]any{{
-		"message": msg, "extensions": map[string]string{"code": string(code), "requestId": requestID}}}})
+		"message": apperr.Truncate(msg, apperr.MaxMessage), "extensions": map[string]string{"code": string(code), "requestId": requestID}}}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
