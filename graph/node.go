@@ -41,7 +41,7 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 		}
 		return nil, err
 	case "User":
-		m, err := r.Svc.Stores.Member(ctx, sid, uid)
+		m, err := r.Svc.Stores.GetMember(ctx, sid, uid)
 		if err != nil {
 			return nilIfNotFound[auth.User](nil, err)
 		}

@@ -137,7 +137,7 @@ func (r *userResolver) Memberships(ctx context.Context, obj *auth.User) ([]*stor
 	if p := principal(ctx); p == nil || p.UserID != obj.ID {
 		return nil, apperr.New(apperr.Forbidden, "memberships are only visible on me")
 	}
-	ms, err := r.Svc.Stores.MembershipsOf(ctx, obj.ID)
+	ms, err := r.Svc.Stores.ListMemberships(ctx, obj.ID)
 	return pointers(ms), err
 }
 

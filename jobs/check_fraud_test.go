@@ -66,7 +66,7 @@ func TestCheckFraudWorker(t *testing.T) {
 			got, err := orders.Get(ctx, st.ID, placed.ID)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, got.Status)
-			evs, err := orders.EventsByOrders(ctx, st.ID, []uuid.UUID{placed.ID})
+			evs, err := orders.ListEventsByOrders(ctx, st.ID, []uuid.UUID{placed.ID})
 			require.NoError(t, err)
 			require.GreaterOrEqual(t, len(evs[placed.ID]), 2)
 			assert.Equal(t, tc.event, evs[placed.ID][1].Type)

@@ -112,7 +112,7 @@ func (p *pipeline) wait(t *testing.T, id uuid.UUID, want order.Status) order.Ord
 
 func (p *pipeline) events(t *testing.T, id uuid.UUID) []string {
 	t.Helper()
-	evs, err := p.orders.EventsByOrders(context.Background(), p.store.ID, []uuid.UUID{id})
+	evs, err := p.orders.ListEventsByOrders(context.Background(), p.store.ID, []uuid.UUID{id})
 	require.NoError(t, err)
 	var types []string
 	for _, e := range evs[id] {

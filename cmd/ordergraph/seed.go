@@ -80,7 +80,7 @@ func seed(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Writ
 }
 
 func findStore(ctx context.Context, stores *store.Service, owner auth.User, slug string) (store.Store, error) {
-	ms, err := stores.MembershipsOf(ctx, owner.ID)
+	ms, err := stores.ListMemberships(ctx, owner.ID)
 	if err != nil {
 		return store.Store{}, err
 	}

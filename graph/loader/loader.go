@@ -63,10 +63,10 @@ func New(s Services, storeID tenant.StoreID) *Loaders {
 			return pointers(s.Products.GetMany(ctx, storeID, ids))
 		}),
 		Lines: newLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]order.Line, error) {
-			return s.Orders.LinesByOrders(ctx, storeID, ids)
+			return s.Orders.ListLinesByOrders(ctx, storeID, ids)
 		}),
 		Events: newLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]order.Event, error) {
-			return s.Orders.EventsByOrders(ctx, storeID, ids)
+			return s.Orders.ListEventsByOrders(ctx, storeID, ids)
 		}),
 		Payments: newLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]payment.Payment, error) {
 			return s.Payments.ListByOrders(ctx, storeID, ids)

@@ -93,7 +93,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Principal, error) {
 	if storeID.IsZero() {
 		return p, nil
 	}
-	role, err := a.stores.RoleOf(r.Context(), userID, storeID)
+	role, err := a.stores.GetRole(r.Context(), userID, storeID)
 	if err != nil {
 		return nil, err
 	}

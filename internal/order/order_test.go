@@ -174,7 +174,7 @@ func TestScreen(t *testing.T) {
 		// A second run (a retried job) changes nothing.
 		got = screen()
 		assert.Equal(t, tc.want, got.Status)
-		evs, err := b.orders.EventsByOrders(ctx, b.storeID, []uuid.UUID{tc.o.ID})
+		evs, err := b.orders.ListEventsByOrders(ctx, b.storeID, []uuid.UUID{tc.o.ID})
 		require.NoError(t, err)
 		require.GreaterOrEqual(t, len(evs[tc.o.ID]), 2)
 		assert.Equal(t, tc.event, evs[tc.o.ID][1].Type)

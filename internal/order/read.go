@@ -42,8 +42,8 @@ func (s *Service) GetMany(ctx context.Context, storeID tenant.StoreID, ids []uui
 	return out, err
 }
 
-// LinesByOrders returns the lines of the given orders, in line order.
-func (s *Service) LinesByOrders(ctx context.Context, storeID tenant.StoreID, orderIDs []uuid.UUID) (map[uuid.UUID][]Line, error) {
+// ListLinesByOrders returns the lines of the given orders, in line order.
+func (s *Service) ListLinesByOrders(ctx context.Context, storeID tenant.StoreID, orderIDs []uuid.UUID) (map[uuid.UUID][]Line, error) {
 	out := make(map[uuid.UUID][]Line, len(orderIDs))
 	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
 		rows, err := queries.OrderLineListByOrders(ctx, q, dbsqlc.OrderLineListByOrdersParams{StoreID: storeID, OrderIds: orderIDs})
@@ -55,8 +55,8 @@ func (s *Service) LinesByOrders(ctx context.Context, storeID tenant.StoreID, ord
 	return out, err
 }
 
-// EventsByOrders returns the timelines of the given orders, oldest first.
-func (s *Service) EventsByOrders(ctx context.Context, storeID tenant.StoreID, orderIDs []uuid.UUID) (map[uuid.UUID][]Event, error) {
+// ListEventsByOrders returns the timelines of the given orders, oldest first.
+func (s *Service) ListEventsByOrders(ctx context.Context, storeID tenant.StoreID, orderIDs []uuid.UUID) (map[uuid.UUID][]Event, error) {
 	out := make(map[uuid.UUID][]Event, len(orderIDs))
 	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
 		rows, err := queries.OrderEventListByOrders(ctx, q, dbsqlc.OrderEventListByOrdersParams{StoreID: storeID, OrderIds: orderIDs})

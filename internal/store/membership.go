@@ -37,8 +37,8 @@ func membershipFromRow(r dbsqlc.Membership) Membership {
 	return Membership{StoreID: r.StoreID, UserID: r.UserID, Role: Role(r.Role), CreatedAt: r.CreatedAt}
 }
 
-// RoleOf returns userID's role in storeID, or FORBIDDEN when the user is not a member.
-func (s *Service) RoleOf(ctx context.Context, userID uuid.UUID, storeID tenant.StoreID) (Role, error) {
+// GetRole returns userID's role in storeID, or FORBIDDEN when the user is not a member.
+func (s *Service) GetRole(ctx context.Context, userID uuid.UUID, storeID tenant.StoreID) (Role, error) {
 	var role Role
 	err := s.db.Read(ctx, db.Scope{UserID: userID}, func(q db.Querier) error {
 		r, err := queries.MembershipGetRole(ctx, q, dbsqlc.MembershipGetRoleParams{StoreID: storeID, UserID: userID})
@@ -51,8 +51,8 @@ func (s *Service) RoleOf(ctx context.Context, userID uuid.UUID, storeID tenant.S
 	return role, err
 }
 
-// MembershipsOf returns all of userID's memberships, oldest first.
-func (s *Service) MembershipsOf(ctx context.Context, userID uuid.UUID) ([]Membership, error) {
+// ListMemberships returns all of userID's memberships, oldest first.
+func (s *Service) ListMemberships(ctx context.Context, userID uuid.UUID) ([]Membership, error) {
 	var out []Membership
 	err := s.db.Read(ctx, db.Scope{UserID: userID}, func(q db.Querier) error {
 		rows, err := queries.MembershipListByUser(ctx, q, userID)
@@ -136,8 +136,8 @@ func MemberCursor(m Member) page.Cursor {
 // MemberSort names ListMembers' ordering.
 const MemberSort = "members"
 
-// Member returns userID's membership in storeID with the user's details, or NOT_FOUND.
-func (s *Service) Member(ctx context.Context, storeID tenant.StoreID, userID uuid.UUID) (Member, error) {
+// GetMember returns userID's membership in storeID with the user's details, or NOT_FOUND.
+func (s *Service) GetMember(ctx context.Context, storeID tenant.StoreID, userID uuid.UUID) (Member, error) {
 	var m Member
 	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
 		r, err := queries.MembershipGetMember(ctx, q, dbsqlc.MembershipGetMemberParams{StoreID: storeID, UserID: userID})
