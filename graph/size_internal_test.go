@@ -65,11 +65,12 @@ func TestLargeDocumentsAreRefusedBeforeValidation(t *testing.T) {
 			n := 14000
 			q := sh.build(n)
 			before := validations.Load()
-			code, elapsed := post(t, h, q)
+			// Structural, not timed: the validator never ran (TestRefusalIsLinear and
+			// the benchmarks look at time).
+			code, _ := post(t, h, q)
 			assert.NotEmpty(t, code, "refused with a code")
 			assert.Contains(t, []string{sizeLimitCode, "GRAPHQL_PARSE_FAILED"}, code)
 			assert.Equal(t, before, validations.Load(), "the validator never ran")
-			assert.Less(t, elapsed, 200*time.Millisecond, "%d bytes", len(q))
 
 			// A small instance passes the size limit: it is validated (and may be
 			// refused by validation for its own reasons, as repeated arguments are).
@@ -147,7 +148,9 @@ func TestAcceptedDocumentsValidateQuickly(t *testing.T) {
 			best = min(best, time.Since(start))
 		}
 		t.Logf("%-32s largest accepted n=%5d (%6d bytes): validated in %v, code %q", sh.name, lo, len(q), best, code)
-		assert.Less(t, best, 50*time.Millisecond, sh.name)
+		// Generous for a loaded machine and the race detector: the quadratic case
+		// this guards against took seconds.
+		assert.Less(t, best, time.Second, sh.name)
 	}
 }
 
