@@ -70,9 +70,8 @@ test: ## Run all tests against Postgres; JUnit + coverage in .reports/
 bench: ## Run the load benchmark (go run ./cmd/bench ARGS="...")
 	@$(WITH_DB); go run ./cmd/bench $(ARGS)
 
-generate: ## Regenerate GraphQL code (gqlgen, then the serial-execution rewrite)
+generate: ## Regenerate GraphQL code (gqlgen; its output is committed as generated)
 	go tool gqlgen generate
-	go run ./internal/gqlgenpatch graph/generated
 
 vet: ## go vet ./...
 	go vet ./...

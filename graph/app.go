@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,6 +35,9 @@ type AppParams struct {
 	Logger *slog.Logger
 	// Jobs inserts the jobs the API's transactions enqueue (jobs.NewInsertClient).
 	Jobs *river.Client[pgx.Tx]
+	// GraphQLExtensions are added to the GraphQL server after its own, in order:
+	// tracing, for one (a graphql.FieldInterceptor sees every field). Optional.
+	GraphQLExtensions []graphql.HandlerExtension
 }
 
 // NewApp builds the services and the complete HTTP handler: GraphQL, playground,
@@ -68,6 +72,7 @@ func NewApp(p AppParams) http.Handler {
 		MaxComplexity: cfg.MaxComplexity,
 		Logger:        p.Logger,
 		Registerer:    reg,
+		Extensions:    p.GraphQLExtensions,
 	})
 	return web.NewHandler(web.Config{
 		GraphQL:       gql,

@@ -19,7 +19,6 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/ordergraph/ordergraph/graph/generated"
-	"github.com/ordergraph/ordergraph/graph/gqlexec"
 	"github.com/ordergraph/ordergraph/graph/loader"
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/auth"
@@ -33,6 +32,8 @@ type ServerConfig struct {
 	MaxComplexity int
 	Logger        *slog.Logger
 	Registerer    prometheus.Registerer
+	// Extensions are added after the server's own (srv.Use), in order.
+	Extensions []graphql.HandlerExtension
 }
 
 // NewServer assembles the GraphQL HTTP handler explicitly (gqlgen's NewDefaultServer
@@ -40,8 +41,10 @@ type ServerConfig struct {
 // complexity limits, introspection and suggestions only when enabled, error
 // presentation that never leaks internals, and operation metrics.
 //
-// The executor (graph/gqlexec) runs field interceptors (AroundFields) only for fields
-// with directives, so there are none; use AroundOperations or AroundResponses.
+// The executor is gqlgen's generated code as gqlgen writes it, so every hook gqlgen
+// offers runs as gqlgen documents it, field interceptors (AroundFields, Extensions
+// implementing graphql.FieldInterceptor) included. The server registers no field
+// interceptor of its own: one runs for every field of every response.
 func NewServer(r *Resolver, cfg ServerConfig) *handler.Server {
 	c := generated.Config{Resolvers: r, Directives: Directives()}
 	setComplexity(&c.Complexity)
@@ -69,8 +72,11 @@ func NewServer(r *Resolver, cfg ServerConfig) *handler.Server {
 		if p := auth.PrincipalFrom(ctx); p.HasStore() {
 			ctx = loader.With(ctx, loader.New(r.Svc.Services, p.StoreID))
 		}
-		return next(gqlexec.WithFieldsCache(ctx))
+		return next(ctx)
 	})
+	for _, ext := range cfg.Extensions {
+		srv.Use(ext)
+	}
 	return srv
 }
 

@@ -13,8 +13,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-
-	"github.com/ordergraph/ordergraph/graph/gqlexec"
 )
 
 const (
@@ -58,12 +56,7 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
-	resp := responses(ctx)
-	writeResponse(w, http.StatusOK, resp)
-	if resp != nil {
-		// Written out and referenced nowhere else: the buffer serves the next response.
-		gqlexec.RecycleResponse(resp.Data)
-	}
+	writeResponse(w, http.StatusOK, responses(ctx))
 }
 
 // responseContentType is the media type of the response: application/json unless the

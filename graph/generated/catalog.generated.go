@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/ordergraph/ordergraph/graph/gqlexec"
 	"github.com/ordergraph/ordergraph/graph/model"
 	"github.com/ordergraph/ordergraph/internal/customer"
 	"github.com/ordergraph/ordergraph/internal/money"
@@ -61,7 +60,7 @@ func (ec *executionContext) field_Customer_orders_args(ctx context.Context, rawA
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *customer.Customer) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -80,11 +79,11 @@ func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Customer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Customer", field, true, false, "ID")
+	return graphql.NewScalarFieldContext("Customer", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Customer_email(ctx context.Context, field graphql.CollectedField, obj *customer.Customer) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -103,11 +102,11 @@ func (ec *executionContext) _Customer_email(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Customer_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Customer", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
 func (ec *executionContext) _Customer_name(ctx context.Context, field graphql.CollectedField, obj *customer.Customer) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -126,11 +125,11 @@ func (ec *executionContext) _Customer_name(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Customer_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Customer", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
 func (ec *executionContext) _Customer_createdAt(ctx context.Context, field graphql.CollectedField, obj *customer.Customer) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -149,11 +148,11 @@ func (ec *executionContext) _Customer_createdAt(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Customer_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Customer", field, false, false, "DateTime")
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Customer_orders(ctx context.Context, field graphql.CollectedField, obj *customer.Customer) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -197,7 +196,7 @@ func (ec *executionContext) fieldContext_Customer_orders(ctx context.Context, fi
 }
 
 func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -229,7 +228,7 @@ func (ec *executionContext) fieldContext_CustomerConnection_edges(_ context.Cont
 }
 
 func (ec *executionContext) _CustomerConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -261,7 +260,7 @@ func (ec *executionContext) fieldContext_CustomerConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _CustomerConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -280,11 +279,11 @@ func (ec *executionContext) _CustomerConnection_totalCount(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_CustomerConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("CustomerConnection", field, true, true, "Int")
+	return graphql.NewScalarFieldContext("CustomerConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -303,11 +302,11 @@ func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_CustomerEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("CustomerEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("CustomerEdge", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomerEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -339,7 +338,7 @@ func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _Product_id(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -358,11 +357,11 @@ func (ec *executionContext) _Product_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Product_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, true, false, "ID")
+	return graphql.NewScalarFieldContext("Product", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Product_sku(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -381,11 +380,11 @@ func (ec *executionContext) _Product_sku(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Product_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Product", field, false, false, "String")
 }
 
 func (ec *executionContext) _Product_name(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -404,11 +403,11 @@ func (ec *executionContext) _Product_name(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Product_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Product", field, false, false, "String")
 }
 
 func (ec *executionContext) _Product_price(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -440,7 +439,7 @@ func (ec *executionContext) fieldContext_Product_price(_ context.Context, field 
 }
 
 func (ec *executionContext) _Product_stockOnHand(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -459,11 +458,11 @@ func (ec *executionContext) _Product_stockOnHand(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Product_stockOnHand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("Product", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Product_stockReserved(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -482,11 +481,11 @@ func (ec *executionContext) _Product_stockReserved(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Product_stockReserved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("Product", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Product_stockAvailable(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -505,11 +504,11 @@ func (ec *executionContext) _Product_stockAvailable(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Product_stockAvailable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, true, false, "Int")
+	return graphql.NewScalarFieldContext("Product", field, true, false, "Int")
 }
 
 func (ec *executionContext) _Product_lowStockThreshold(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -528,11 +527,11 @@ func (ec *executionContext) _Product_lowStockThreshold(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_Product_lowStockThreshold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("Product", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Product_lowStock(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -551,11 +550,11 @@ func (ec *executionContext) _Product_lowStock(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Product_lowStock(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, true, false, "Boolean")
+	return graphql.NewScalarFieldContext("Product", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _Product_createdAt(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -574,11 +573,11 @@ func (ec *executionContext) _Product_createdAt(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Product_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, false, false, "DateTime")
+	return graphql.NewScalarFieldContext("Product", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Product_updatedAt(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -597,11 +596,11 @@ func (ec *executionContext) _Product_updatedAt(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Product_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, false, false, "DateTime")
+	return graphql.NewScalarFieldContext("Product", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _ProductConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProductConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -633,7 +632,7 @@ func (ec *executionContext) fieldContext_ProductConnection_edges(_ context.Conte
 }
 
 func (ec *executionContext) _ProductConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ProductConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -665,7 +664,7 @@ func (ec *executionContext) fieldContext_ProductConnection_pageInfo(_ context.Co
 }
 
 func (ec *executionContext) _ProductConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ProductConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -684,11 +683,11 @@ func (ec *executionContext) _ProductConnection_totalCount(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_ProductConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("ProductConnection", field, true, true, "Int")
+	return graphql.NewScalarFieldContext("ProductConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _ProductEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ProductEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -707,11 +706,11 @@ func (ec *executionContext) _ProductEdge_cursor(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_ProductEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("ProductEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ProductEdge", field, false, false, "String")
 }
 
 func (ec *executionContext) _ProductEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ProductEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -974,10 +973,10 @@ func UnmarshalUpdateProductInput(ctx context.Context, raw any) (model.UpdateProd
 var customerImplementors = []string{"Customer", "Node"}
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *customer.Customer) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, customerImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerImplementors)
 
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1003,7 +1002,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "orders":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_orders(ctx, field, obj)
@@ -1028,10 +1027,10 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 var customerConnectionImplementors = []string{"CustomerConnection"}
 
 func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerConnection) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, customerConnectionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerConnectionImplementors)
 
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1047,7 +1046,7 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CustomerConnection_totalCount(ctx, field, obj)
@@ -1072,10 +1071,10 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 var customerEdgeImplementors = []string{"CustomerEdge"}
 
 func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerEdge) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, customerEdgeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerEdgeImplementors)
 
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1110,10 +1109,10 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 var productImplementors = []string{"Product", "Node"}
 
 func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, obj *product.Product) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, productImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, productImplementors)
 
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1193,10 +1192,10 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 var productConnectionImplementors = []string{"ProductConnection"}
 
 func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ProductConnection) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, productConnectionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, productConnectionImplementors)
 
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1212,7 +1211,7 @@ func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.Sele
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ProductConnection_totalCount(ctx, field, obj)
@@ -1237,10 +1236,10 @@ func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.Sele
 var productEdgeImplementors = []string{"ProductEdge"}
 
 func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ProductEdge) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, productEdgeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, productEdgeImplementors)
 
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1298,7 +1297,7 @@ func (ec *executionContext) marshalNCustomerConnection2ᚖgithubᚗcomᚋordergr
 }
 
 func (ec *executionContext) marshalNCustomerEdge2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐCustomerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomerEdge) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCustomerEdge2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐCustomerEdge(ctx, sel, v[i])
@@ -1338,7 +1337,7 @@ func (ec *executionContext) marshalNProductConnection2ᚖgithubᚗcomᚋordergra
 }
 
 func (ec *executionContext) marshalNProductEdge2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐProductEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProductEdge) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProductEdge2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐProductEdge(ctx, sel, v[i])

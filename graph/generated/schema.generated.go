@@ -13,7 +13,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
-	"github.com/ordergraph/ordergraph/graph/gqlexec"
 	"github.com/ordergraph/ordergraph/graph/model"
 	"github.com/ordergraph/ordergraph/internal/auth"
 	"github.com/ordergraph/ordergraph/internal/customer"
@@ -510,7 +509,7 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -529,11 +528,11 @@ func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("ApiKey", field, true, false, "ID")
+	return graphql.NewScalarFieldContext("ApiKey", field, true, false, "ID")
 }
 
 func (ec *executionContext) _ApiKey_name(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -552,11 +551,11 @@ func (ec *executionContext) _ApiKey_name(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("ApiKey", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "String")
 }
 
 func (ec *executionContext) _ApiKey_role(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -575,11 +574,11 @@ func (ec *executionContext) _ApiKey_role(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("ApiKey", field, false, false, "Role")
+	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "Role")
 }
 
 func (ec *executionContext) _ApiKey_prefix(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -598,11 +597,11 @@ func (ec *executionContext) _ApiKey_prefix(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_prefix(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("ApiKey", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "String")
 }
 
 func (ec *executionContext) _ApiKey_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -621,11 +620,11 @@ func (ec *executionContext) _ApiKey_createdAt(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
+	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _ApiKey_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -644,11 +643,11 @@ func (ec *executionContext) _ApiKey_lastUsedAt(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
+	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _ApiKey_revokedAt(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -667,11 +666,11 @@ func (ec *executionContext) _ApiKey_revokedAt(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
+	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _AuthPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -690,11 +689,11 @@ func (ec *executionContext) _AuthPayload_token(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_AuthPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("AuthPayload", field, false, false, "String")
+	return graphql.NewScalarFieldContext("AuthPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _AuthPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -713,11 +712,11 @@ func (ec *executionContext) _AuthPayload_expiresAt(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_AuthPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("AuthPayload", field, false, false, "DateTime")
+	return graphql.NewScalarFieldContext("AuthPayload", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _AuthPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -749,7 +748,7 @@ func (ec *executionContext) fieldContext_AuthPayload_user(_ context.Context, fie
 }
 
 func (ec *executionContext) _CreateApiKeyPayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPIKeyPayload) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -781,7 +780,7 @@ func (ec *executionContext) fieldContext_CreateApiKeyPayload_apiKey(_ context.Co
 }
 
 func (ec *executionContext) _CreateApiKeyPayload_secret(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPIKeyPayload) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -800,11 +799,11 @@ func (ec *executionContext) _CreateApiKeyPayload_secret(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_CreateApiKeyPayload_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("CreateApiKeyPayload", field, false, false, "String")
+	return graphql.NewScalarFieldContext("CreateApiKeyPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _Membership_store(ctx context.Context, field graphql.CollectedField, obj *store.Membership) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -836,7 +835,7 @@ func (ec *executionContext) fieldContext_Membership_store(_ context.Context, fie
 }
 
 func (ec *executionContext) _Membership_user(ctx context.Context, field graphql.CollectedField, obj *store.Membership) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -868,7 +867,7 @@ func (ec *executionContext) fieldContext_Membership_user(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Membership_role(ctx context.Context, field graphql.CollectedField, obj *store.Membership) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -887,11 +886,11 @@ func (ec *executionContext) _Membership_role(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Membership_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Membership", field, false, false, "Role")
+	return graphql.NewScalarFieldContext("Membership", field, false, false, "Role")
 }
 
 func (ec *executionContext) _Membership_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Membership) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -910,11 +909,11 @@ func (ec *executionContext) _Membership_createdAt(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Membership_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Membership", field, false, false, "DateTime")
+	return graphql.NewScalarFieldContext("Membership", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -933,11 +932,11 @@ func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Money", field, true, false, "Decimal")
+	return graphql.NewScalarFieldContext("Money", field, true, false, "Decimal")
 }
 
 func (ec *executionContext) _Money_currencyCode(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -956,11 +955,11 @@ func (ec *executionContext) _Money_currencyCode(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Money_currencyCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Money", field, true, false, "String")
+	return graphql.NewScalarFieldContext("Money", field, true, false, "String")
 }
 
 func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1004,7 +1003,7 @@ func (ec *executionContext) fieldContext_Mutation_signUp(ctx context.Context, fi
 }
 
 func (ec *executionContext) _Mutation_login(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1048,7 +1047,7 @@ func (ec *executionContext) fieldContext_Mutation_login(ctx context.Context, fie
 }
 
 func (ec *executionContext) _Mutation_createStore(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1105,7 +1104,7 @@ func (ec *executionContext) fieldContext_Mutation_createStore(ctx context.Contex
 }
 
 func (ec *executionContext) _Mutation_addMember(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1167,7 +1166,7 @@ func (ec *executionContext) fieldContext_Mutation_addMember(ctx context.Context,
 }
 
 func (ec *executionContext) _Mutation_createApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1229,7 +1228,7 @@ func (ec *executionContext) fieldContext_Mutation_createApiKey(ctx context.Conte
 }
 
 func (ec *executionContext) _Mutation_revokeApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1291,7 +1290,7 @@ func (ec *executionContext) fieldContext_Mutation_revokeApiKey(ctx context.Conte
 }
 
 func (ec *executionContext) _Mutation_createProduct(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1353,7 +1352,7 @@ func (ec *executionContext) fieldContext_Mutation_createProduct(ctx context.Cont
 }
 
 func (ec *executionContext) _Mutation_updateProduct(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1415,7 +1414,7 @@ func (ec *executionContext) fieldContext_Mutation_updateProduct(ctx context.Cont
 }
 
 func (ec *executionContext) _Mutation_adjustStock(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1477,7 +1476,7 @@ func (ec *executionContext) fieldContext_Mutation_adjustStock(ctx context.Contex
 }
 
 func (ec *executionContext) _Mutation_createOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1539,7 +1538,7 @@ func (ec *executionContext) fieldContext_Mutation_createOrder(ctx context.Contex
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1558,11 +1557,11 @@ func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1581,11 +1580,11 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("PageInfo", field, false, false, "String")
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1630,7 +1629,7 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Query_store(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1680,7 +1679,7 @@ func (ec *executionContext) fieldContext_Query_store(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1742,7 +1741,7 @@ func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field g
 }
 
 func (ec *executionContext) _Query_users(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1804,7 +1803,7 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 }
 
 func (ec *executionContext) _Query_apiKeys(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1854,7 +1853,7 @@ func (ec *executionContext) fieldContext_Query_apiKeys(_ context.Context, field 
 }
 
 func (ec *executionContext) _Query_products(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1916,7 +1915,7 @@ func (ec *executionContext) fieldContext_Query_products(ctx context.Context, fie
 }
 
 func (ec *executionContext) _Query_product(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1978,7 +1977,7 @@ func (ec *executionContext) fieldContext_Query_product(ctx context.Context, fiel
 }
 
 func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2040,7 +2039,7 @@ func (ec *executionContext) fieldContext_Query_customers(ctx context.Context, fi
 }
 
 func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2102,7 +2101,7 @@ func (ec *executionContext) fieldContext_Query_orders(ctx context.Context, field
 }
 
 func (ec *executionContext) _Query_order(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2164,7 +2163,7 @@ func (ec *executionContext) fieldContext_Query_order(ctx context.Context, field 
 }
 
 func (ec *executionContext) _Query_invoices(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2226,7 +2225,7 @@ func (ec *executionContext) fieldContext_Query_invoices(ctx context.Context, fie
 }
 
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2270,7 +2269,7 @@ func (ec *executionContext) fieldContext_Query___type(ctx context.Context, field
 }
 
 func (ec *executionContext) _Query___schema(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2302,7 +2301,7 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _Store_id(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2321,11 +2320,11 @@ func (ec *executionContext) _Store_id(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Store_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Store", field, true, false, "ID")
+	return graphql.NewScalarFieldContext("Store", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Store_slug(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2344,11 +2343,11 @@ func (ec *executionContext) _Store_slug(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Store_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Store", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Store", field, false, false, "String")
 }
 
 func (ec *executionContext) _Store_name(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2367,11 +2366,11 @@ func (ec *executionContext) _Store_name(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Store_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Store", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Store", field, false, false, "String")
 }
 
 func (ec *executionContext) _Store_currencyCode(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2390,11 +2389,11 @@ func (ec *executionContext) _Store_currencyCode(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Store_currencyCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Store", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Store", field, false, false, "String")
 }
 
 func (ec *executionContext) _Store_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2413,11 +2412,11 @@ func (ec *executionContext) _Store_createdAt(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Store_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Store", field, false, false, "DateTime")
+	return graphql.NewScalarFieldContext("Store", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2436,11 +2435,11 @@ func (ec *executionContext) _User_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("User", field, true, false, "ID")
+	return graphql.NewScalarFieldContext("User", field, true, false, "ID")
 }
 
 func (ec *executionContext) _User_email(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2459,11 +2458,11 @@ func (ec *executionContext) _User_email(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_User_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("User", field, false, false, "String")
+	return graphql.NewScalarFieldContext("User", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_name(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2482,11 +2481,11 @@ func (ec *executionContext) _User_name(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_User_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("User", field, false, false, "String")
+	return graphql.NewScalarFieldContext("User", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2505,11 +2504,11 @@ func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_User_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("User", field, false, false, "DateTime")
+	return graphql.NewScalarFieldContext("User", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _User_memberships(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2541,7 +2540,7 @@ func (ec *executionContext) fieldContext_User_memberships(_ context.Context, fie
 }
 
 func (ec *executionContext) _UserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.UserConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2573,7 +2572,7 @@ func (ec *executionContext) fieldContext_UserConnection_edges(_ context.Context,
 }
 
 func (ec *executionContext) _UserConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.UserConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2605,7 +2604,7 @@ func (ec *executionContext) fieldContext_UserConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.UserEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2624,11 +2623,11 @@ func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_UserEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("UserEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("UserEdge", field, false, false, "String")
 }
 
 func (ec *executionContext) _UserEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.UserEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2660,7 +2659,7 @@ func (ec *executionContext) fieldContext_UserEdge_node(_ context.Context, field 
 }
 
 func (ec *executionContext) _UserEdge_role(ctx context.Context, field graphql.CollectedField, obj *model.UserEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2679,7 +2678,7 @@ func (ec *executionContext) _UserEdge_role(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_UserEdge_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("UserEdge", field, false, false, "Role")
+	return graphql.NewScalarFieldContext("UserEdge", field, false, false, "Role")
 }
 
 // endregion **************************** field.gotpl *****************************
@@ -2773,10 +2772,10 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 var apiKeyImplementors = []string{"ApiKey", "Node"}
 
 func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, obj *store.APIKey) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, apiKeyImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, apiKeyImplementors)
 
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2836,10 +2835,10 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 var authPayloadImplementors = []string{"AuthPayload"}
 
 func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AuthPayload) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, authPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, authPayloadImplementors)
 
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2879,10 +2878,10 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 var createApiKeyPayloadImplementors = []string{"CreateApiKeyPayload"}
 
 func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPIKeyPayload) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, createApiKeyPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, createApiKeyPayloadImplementors)
 
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2917,10 +2916,10 @@ func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.Se
 var membershipImplementors = []string{"Membership"}
 
 func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *store.Membership) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, membershipImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, membershipImplementors)
 
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2931,7 +2930,7 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "user":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Membership_user(ctx, field, obj)
@@ -2966,10 +2965,10 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *money.Money) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, moneyImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
 
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3004,13 +3003,13 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, mutationImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Mutation",
 	})
 
 	out := graphql.NewFieldSet(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -3110,10 +3109,10 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, pageInfoImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3148,13 +3147,13 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, queryImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Query",
 	})
 
 	out := graphql.NewFieldSet(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -3264,10 +3263,10 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 var storeImplementors = []string{"Store", "Node"}
 
 func (ec *executionContext) _Store(ctx context.Context, sel ast.SelectionSet, obj *store.Store) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, storeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, storeImplementors)
 
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3317,10 +3316,10 @@ func (ec *executionContext) _Store(ctx context.Context, sel ast.SelectionSet, ob
 var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *auth.User) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, userImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
 
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3346,7 +3345,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "memberships":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_memberships(ctx, field, obj)
@@ -3371,10 +3370,10 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 var userConnectionImplementors = []string{"UserConnection"}
 
 func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.SelectionSet, obj *model.UserConnection) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, userConnectionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, userConnectionImplementors)
 
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3409,10 +3408,10 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 var userEdgeImplementors = []string{"UserEdge"}
 
 func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet, obj *model.UserEdge) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, userEdgeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, userEdgeImplementors)
 
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3454,7 +3453,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNApiKey2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐAPIKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.APIKey) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNApiKey2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐAPIKey(ctx, sel, v[i])
@@ -3522,7 +3521,7 @@ func (ec *executionContext) marshalNDecimal2string(ctx context.Context, sel ast.
 }
 
 func (ec *executionContext) marshalNMembership2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐMembershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Membership) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMembership2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐMembership(ctx, sel, v[i])
@@ -3601,7 +3600,7 @@ func (ec *executionContext) marshalNUserConnection2ᚖgithubᚗcomᚋordergraph�
 }
 
 func (ec *executionContext) marshalNUserEdge2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐUserEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserEdge) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserEdge2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐUserEdge(ctx, sel, v[i])
