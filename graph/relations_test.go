@@ -131,7 +131,7 @@ func TestResponseShapes(t *testing.T) {
 }
 
 // Root fields run concurrently and share the request's loaders: two lists of orders
-// and their relations in one operation (run with -race).
+// and their relations in one operation (make test runs it under the race detector).
 func TestConcurrentRootFieldsShareLoaders(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
