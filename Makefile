@@ -56,7 +56,7 @@ frontend: ## Build the dashboard into frontend/dist (skipped if frontend/package
 # Coverage counts the hand-written code: gqlgen's generated executor and the bench tool
 # are left out of the figure. Every package runs under the race detector: the executor,
 # the dataloaders and the job workers run goroutines, and the tests that prove them
-# safe (e.g. TestConcurrentRootFieldsShareLoaders) only can with -race. It needs cgo.
+# safe (e.g. TestConcurrentRootFieldsShareLoaders) can only do so with -race. It needs cgo.
 test: ## Run all tests (race detector on) against Postgres; JUnit + coverage in .reports/
 	@mkdir -p $(REPORTS); rm -f $(REPORTS)/coverage.out $(REPORTS)/coverage.txt
 	@$(WITH_DB); \
