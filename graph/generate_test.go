@@ -2,6 +2,8 @@ package graph_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"fmt"
 	"io/fs"
 	"maps"
 	"os"
@@ -9,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,11 +22,22 @@ import (
 // of the module and compares what it writes with the committed files: a schema,
 // gqlgen.yml or bound Go type changed without regenerating, or a generated file
 // edited by hand, fails here.
+//
+// The copy is kept, always at the same path for a checkout (under os.TempDir): gqlgen
+// type-checks the module, and the go command's cache only serves packages compiled in
+// the same directory, so a new directory each time would compile the whole module
+// again (several times as long). A lock keeps two runs from sharing it at once.
 func TestGeneratedCodeIsCurrent(t *testing.T) {
 	t.Parallel()
 	root, err := filepath.Abs("..")
 	require.NoError(t, err)
-	tmp := t.TempDir()
+	sum := sha256.Sum256([]byte(root))
+	tmp := filepath.Join(os.TempDir(), fmt.Sprintf("ordergraph-gencheck-%x", sum[:6]))
+	lock, err := os.OpenFile(tmp+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	require.NoError(t, err)
+	t.Cleanup(func() { lock.Close() }) // closing releases the lock
+	require.NoError(t, syscall.Flock(int(lock.Fd()), syscall.LOCK_EX))
+	require.NoError(t, os.RemoveAll(tmp))
 	copyModule(t, root, tmp)
 	// gqlgen then builds the packages it wrote to check them; the committed ones are
 	// built by this test already, and that build would be most of its time.
