@@ -29,12 +29,29 @@ help: ## Show this help
 	@echo
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z0-9_.-]+:[^#]*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: frontend ## Start Postgres, build, migrate, seed the demo store and serve
+# The mock bank is its own process, as a real bank is: run reuses one already listening on
+# GATEWAY_ADDR, otherwise starts one (its ledger kept in .data/gateway.jsonl) and stops it
+# when serve exits.
+run: frontend ## Start Postgres and the mock bank, build, migrate, seed the demo store and serve
 	@$(WITH_DB); \
 	go build -o $(BIN) ./cmd/ordergraph; \
 	$(BIN) migrate; \
 	$(BIN) seed; \
-	exec $(BIN) serve
+	gw=$${GATEWAY_ADDR:-127.0.0.1:8081}; gw_pid=; \
+	listening() { (exec 3<>"/dev/tcp/$${gw%:*}/$${gw##*:}") 2>/dev/null; }; \
+	if listening; then echo "mock bank:  http://$$gw (already running, reused)"; else \
+		mkdir -p .data; \
+		$(BIN) gateway -addr "$$gw" -state .data/gateway.jsonl >>.data/gateway.log 2>&1 & gw_pid=$$!; \
+		for _ in $$(seq 100); do listening && break; kill -0 $$gw_pid 2>/dev/null || break; sleep 0.1; done; \
+		listening || { echo "mock bank did not start; see .data/gateway.log" >&2; exit 1; }; \
+		echo "mock bank:  http://$$gw (Stripe API; GET /admin/ledger, /admin/faults; log .data/gateway.log)"; \
+	fi; \
+	trap 'if [ -n "$$gw_pid" ]; then kill $$gw_pid 2>/dev/null || true; fi' EXIT; \
+	$(BIN) serve & srv=$$!; \
+	trap 'kill -TERM $$srv 2>/dev/null || true' INT TERM; \
+	rc=0; wait $$srv || rc=$$?; \
+	if [ $$rc -gt 128 ] && kill -0 $$srv 2>/dev/null; then rc=0; wait $$srv || rc=$$?; fi; \
+	exit $$rc
 
 build: frontend ## Build bin/ordergraph (and the dashboard if frontend/ exists)
 	go build -o $(BIN) ./cmd/ordergraph
@@ -72,8 +89,11 @@ test: ## Run all tests (race detector on) against Postgres; JUnit + coverage in 
 bench: ## Run the load benchmark (go run ./cmd/bench ARGS="...")
 	@$(WITH_DB); go run ./cmd/bench $(ARGS)
 
-generate: ## Regenerate GraphQL code (gqlgen; its output is committed as it writes it)
+generate: ## Regenerate the GraphQL code (gqlgen) and the SQL code (sqlc); both are committed
 	go tool gqlgen generate
+	rm -f internal/db/dbsqlc/*.go # sqlc leaves the files of removed queries behind
+	cd tools/sqlc && go tool sqlc generate -f ../../sqlc.yaml
+	UPDATE_SQLC_HASH=1 go test ./internal/db -run '^TestSQLCGeneratedCodeIsCurrent$$' -count=1
 
 check-generate: ## Check that the GraphQL code is what make generate writes (make test does too)
 	@$(WITH_DB); go test ./graph -run '^TestGeneratedCodeIsCurrent$$' -count=1

@@ -30,7 +30,7 @@ func (r *mutationResolver) CreateProduct(ctx context.Context, input model.Create
 		SKU: input.Sku, Name: input.Name, Price: input.Price, StockOnHand: input.StockOnHand,
 		LowStockThreshold: input.LowStockThreshold,
 	})
-	return &p, err
+	return &p, inField("input", err)
 }
 
 func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input model.UpdateProductInput) (*product.Product, error) {
@@ -41,7 +41,7 @@ func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input m
 	p, err := r.Svc.Products.Update(ctx, storeID(ctx), pid, product.UpdateParams{
 		Name: input.Name, Price: input.Price, LowStockThreshold: input.LowStockThreshold,
 	})
-	return &p, err
+	return &p, inField("input", err)
 }
 
 func (r *mutationResolver) AdjustStock(ctx context.Context, productID string, delta int, reason *string) (*product.Product, error) {

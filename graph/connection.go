@@ -2,12 +2,14 @@ package graph
 
 import (
 	"context"
+	"errors"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/ordergraph/ordergraph/graph/loader"
 	"github.com/ordergraph/ordergraph/graph/model"
+	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/order"
 	"github.com/ordergraph/ordergraph/internal/page"
 )
@@ -29,15 +31,16 @@ func (r *Resolver) listOrders(ctx context.Context, p order.ListParams, first *in
 	if err != nil {
 		return nil, err
 	}
-	os, more, err := r.Svc.Orders.List(ctx, storeID(ctx), p, args)
+	pg, err := r.Svc.Orders.Page(ctx, storeID(ctx), p, args, selectedRelations(ctx, "edges", "OrderConnection", "node", "OrderEdge"))
+	var e *apperr.Error
+	if errors.As(err, &e) && e.Field != order.FieldAfter {
+		return nil, inField("filter", err) // a filter's bound
+	}
 	if err != nil {
 		return nil, err
 	}
-	l := loader.From(ctx)
-	l.ExpectOrders(os)
-	if err := l.PrefetchOrders(ctx, selectedRelations(ctx)); err != nil {
-		return nil, err
-	}
+	loader.From(ctx).PrimePage(ctx, pg)
+	os, more := pg.Orders, pg.More
 	conn := &model.OrderConnection{Edges: make([]*model.OrderEdge, len(os)), Params: p}
 	conn.PageInfo = pageInfo(os, more, func(o order.Order) string { return p.Cursor(o).Encode() })
 	for i := range os {
@@ -46,16 +49,20 @@ func (r *Resolver) listOrders(ctx context.Context, p order.ListParams, first *in
 	return conn, nil
 }
 
-// selectedRelations are the relations the current orders connection field selects on
-// its orders (edges.node), for PrefetchOrders.
-func selectedRelations(ctx context.Context) loader.Relations {
-	var rel loader.Relations
+// selectedRelations are the relations of Order that the current field selects on the
+// orders it reaches through path (pairs of a field name and the type it is selected
+// on: "edges", "OrderConnection", "node", "OrderEdge"), for order.Service.Page.
+func selectedRelations(ctx context.Context, path ...string) order.Include {
+	var rel order.Include
 	oc, fc := graphql.GetOperationContext(ctx), graphql.GetFieldContext(ctx)
 	if fc == nil {
 		return rel
 	}
-	nodes := selectionOf(oc, selectionOf(oc, fc.Field.Selections, "edges", "OrderConnection"), "node", "OrderEdge")
-	for _, f := range graphql.CollectFields(oc, nodes, []string{"Order", "Node"}) {
+	orders := fc.Field.Selections
+	for i := 0; i+1 < len(path); i += 2 {
+		orders = selectionOf(oc, orders, path[i], path[i+1])
+	}
+	for _, f := range graphql.CollectFields(oc, orders, []string{"Order", "Node"}) {
 		switch f.Name {
 		case "customer":
 			rel.Customer = true
@@ -66,6 +73,10 @@ func selectedRelations(ctx context.Context) loader.Relations {
 			rel.Payments = true
 		case "invoice":
 			rel.Invoice = true
+		case "fulfillment":
+			rel.Fulfillment = true
+		case "events":
+			rel.Events = true
 		}
 	}
 	return rel

@@ -19,11 +19,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordergraph/ordergraph/graph"
+	"github.com/ordergraph/ordergraph/cmd/ordergraph/app"
 	"github.com/ordergraph/ordergraph/internal/config"
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/db/dbtest"
-	"github.com/ordergraph/ordergraph/jobs"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
@@ -74,9 +73,9 @@ func newEnv(t testing.TB, opts ...any) *env {
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	log := slog.New(slog.NewJSONHandler(logTo, nil))
-	inserter, err := jobs.NewInsertClient(pool, log)
+	inserter, err := app.NewInsertClient(pool, log)
 	require.NoError(t, err)
-	srv := httptest.NewServer(graph.NewApp(graph.AppParams{Config: cfg, Pool: pool, Logger: log, Jobs: inserter,
+	srv := httptest.NewServer(app.NewHandler(app.Params{Config: cfg, Pool: pool, Logger: log, Jobs: inserter,
 		GraphQLExtensions: exts}))
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, cfg: cfg, pool: pool}

@@ -11,6 +11,7 @@ import (
 	"github.com/ordergraph/ordergraph/internal/auth"
 	"github.com/ordergraph/ordergraph/internal/gid"
 	"github.com/ordergraph/ordergraph/internal/store"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 // node resolves a global id within the request's store. Another store's object is
@@ -23,7 +24,7 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	sid := storeID(ctx)
 	switch typ {
 	case "Store":
-		if uid != sid {
+		if tenant.StoreID(uid) != sid {
 			return nil, nil
 		}
 		st, err := r.Svc.Stores.Get(ctx, sid)
@@ -61,7 +62,7 @@ func nilIfNotFound[T any](v *T, err error) (model.Node, error) {
 }
 
 // catalogNode resolves the node types of the catalog and order domains.
-func (r *Resolver) catalogNode(ctx context.Context, storeID uuid.UUID, typ string, id uuid.UUID) (model.Node, error) {
+func (r *Resolver) catalogNode(ctx context.Context, storeID tenant.StoreID, typ string, id uuid.UUID) (model.Node, error) {
 	switch typ {
 	case "Product":
 		p, err := r.Svc.Products.Get(ctx, storeID, id)
@@ -73,21 +74,16 @@ func (r *Resolver) catalogNode(ctx context.Context, storeID uuid.UUID, typ strin
 		o, err := r.Svc.Orders.Get(ctx, storeID, id)
 		return nilIfNotFound(&o, err)
 	case "Payment":
-		return nodeOrNil(r.Svc.Payments.Get(ctx, storeID, id))
+		p, err := r.Svc.Payments.Get(ctx, storeID, id)
+		return nilIfNotFound(&p, err)
 	case "Invoice":
-		return nodeOrNil(r.Svc.Invoices.Get(ctx, storeID, id))
+		inv, err := r.Svc.Invoices.Get(ctx, storeID, id)
+		return nilIfNotFound(&inv, err)
 	case "Fulfillment":
-		return nodeOrNil(r.Svc.Fulfillments.Get(ctx, storeID, id))
+		f, err := r.Svc.Fulfillments.Get(ctx, storeID, id)
+		return nilIfNotFound(&f, err)
 	}
 	return nil, nil
-}
-
-// nodeOrNil returns a typed nil pointer as an untyped nil node.
-func nodeOrNil[T any](v *T, err error) (model.Node, error) {
-	if v == nil || err != nil {
-		return nil, err
-	}
-	return v, nil
 }
 
 // nilIfMissing answers a missing (or another store's) object with null.

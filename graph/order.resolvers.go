@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/ordergraph/ordergraph/graph/generated"
 	"github.com/ordergraph/ordergraph/graph/loader"
 	"github.com/ordergraph/ordergraph/graph/model"
@@ -21,6 +22,10 @@ import (
 	"github.com/ordergraph/ordergraph/internal/payment"
 	"github.com/ordergraph/ordergraph/internal/product"
 )
+
+func (r *fulfillmentResolver) Status(ctx context.Context, obj *fulfillment.Fulfillment) (string, error) {
+	return string(obj.Status), nil
+}
 
 func (r *invoiceResolver) Order(ctx context.Context, obj *invoice.Invoice) (*order.Order, error) {
 	return required(loader.From(ctx).Order.Load(ctx, obj.OrderID))
@@ -55,9 +60,8 @@ func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOr
 	}
 	o, _, err := r.Svc.Orders.Create(ctx, storeID(ctx), p)
 	if err != nil {
-		return nil, err
+		return nil, inField("input", err)
 	}
-	loader.From(ctx).ExpectOrders([]order.Order{o})
 	return &o, nil
 }
 
@@ -119,9 +123,6 @@ func (r *queryResolver) Order(ctx context.Context, id string) (*order.Order, err
 		return nil, err
 	}
 	o, err := r.Svc.Orders.Get(ctx, storeID(ctx), oid)
-	if err == nil {
-		loader.From(ctx).ExpectOrders([]order.Order{o})
-	}
 	return nilIfMissing(&o, err)
 }
 
@@ -138,8 +139,18 @@ func (r *queryResolver) Invoices(ctx context.Context, first *int, after *string,
 	if err != nil {
 		return nil, err
 	}
-	for _, inv := range invs {
-		loader.From(ctx).Order.Expect(inv.OrderID)
+	// The invoices' orders and their selected relations at once, for the loaders.
+	if len(invs) > 0 {
+		orderIDs := make([]uuid.UUID, len(invs))
+		for i, inv := range invs {
+			orderIDs[i] = inv.OrderID
+		}
+		pg, err := r.Svc.Orders.GetManyWith(ctx, storeID(ctx), orderIDs,
+			selectedRelations(ctx, "edges", "InvoiceConnection", "node", "InvoiceEdge", "order", "Invoice"))
+		if err != nil {
+			return nil, err
+		}
+		loader.From(ctx).PrimePage(ctx, pg)
 	}
 	conn := &model.InvoiceConnection{Edges: make([]*model.InvoiceEdge, len(invs)), Statuses: statuses}
 	conn.PageInfo = pageInfo(invs, more, func(inv invoice.Invoice) string { return invoice.Cursor(inv).Encode() })
@@ -148,6 +159,8 @@ func (r *queryResolver) Invoices(ctx context.Context, first *int, after *string,
 	}
 	return conn, nil
 }
+
+func (r *Resolver) Fulfillment() generated.FulfillmentResolver { return &fulfillmentResolver{r} }
 
 func (r *Resolver) Invoice() generated.InvoiceResolver { return &invoiceResolver{r} }
 
@@ -164,6 +177,7 @@ func (r *Resolver) OrderConnection() generated.OrderConnectionResolver {
 func (r *Resolver) OrderLine() generated.OrderLineResolver { return &orderLineResolver{r} }
 
 type (
+	fulfillmentResolver       struct{ *Resolver }
 	invoiceResolver           struct{ *Resolver }
 	invoiceConnectionResolver struct{ *Resolver }
 	orderResolver             struct{ *Resolver }

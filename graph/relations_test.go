@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 // bareID is the uuid in a global id.
@@ -36,7 +37,7 @@ func TestOrderRelations(t *testing.T) {
 	storeID, orderID := bareID(t, c.StoreID), bareID(t, out.CreateOrder.ID)
 
 	ctx := context.Background()
-	require.NoError(t, db.New(e.pool).Tx(ctx, db.StoreScope(storeID), func(tx pgx.Tx) error {
+	require.NoError(t, db.New(e.pool).Tx(ctx, db.Store(tenant.StoreID(storeID)), func(tx pgx.Tx) error {
 		for _, stmt := range []string{
 			`INSERT INTO payments (store_id, order_id, status, amount_minor, currency_code, attempts, idempotency_key)
 				VALUES ($1, $2, 'CAPTURED', 2468, 'EUR', 2, gen_random_uuid()::text)`,

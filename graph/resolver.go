@@ -5,14 +5,14 @@ package graph
 
 import (
 	"context"
-
-	"github.com/google/uuid"
+	"errors"
 
 	"github.com/ordergraph/ordergraph/graph/loader"
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/auth"
 	"github.com/ordergraph/ordergraph/internal/requestlog"
 	"github.com/ordergraph/ordergraph/internal/store"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 // Resolver holds the services resolvers call.
@@ -32,7 +32,7 @@ type Services struct {
 
 // storeID is the request's store. The @hasRole directive has already checked that one
 // was chosen, so resolvers take it once here and pass it down explicitly.
-func storeID(ctx context.Context) uuid.UUID {
+func storeID(ctx context.Context) tenant.StoreID {
 	return auth.PrincipalFrom(ctx).StoreID
 }
 
@@ -71,4 +71,17 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// inField returns err with its field, a domain input's field, as a path into the
+// argument path (createProduct's "sku" is "input.sku"). Domain errors name their own
+// fields; the API's argument names are graph/'s business.
+func inField(path string, err error) error {
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Field == "" {
+		return err
+	}
+	moved := *e
+	moved.Field = path + "." + e.Field
+	return &moved
 }

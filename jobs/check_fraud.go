@@ -22,24 +22,24 @@ type CheckFraudWorker struct {
 	orders *order.Service
 }
 
+// NewCheckFraudWorker returns the fraud check's worker.
+func NewCheckFraudWorker(deps Deps) *CheckFraudWorker {
+	return &CheckFraudWorker{db: deps.DB, orders: deps.Orders}
+}
+
 // Timeout bounds one attempt; screening is a few statements.
 func (w *CheckFraudWorker) Timeout(*river.Job[order.CheckFraudArgs]) time.Duration {
 	return 30 * time.Second
 }
 
-// Work screens the order and completes the job in the same transaction. The job's
-// completion comes before the order's move, so that the move can travel with the
-// COMMIT: three round trips in all.
+// Work screens the order and completes the job in the same transaction.
 func (w *CheckFraudWorker) Work(ctx context.Context, job *river.Job[order.CheckFraudArgs]) error {
-	err := w.db.TxCommitting(ctx, db.StoreScope(job.Args.StoreID), func(tx pgx.Tx) ([]db.Queued, error) {
-		move, _, err := w.orders.ScreenTx(ctx, tx, job.Args.StoreID, job.Args.OrderID)
-		if err != nil {
-			return nil, err
+	err := w.db.Tx(ctx, db.Store(job.Args.StoreID), func(tx pgx.Tx) error {
+		if _, err := w.orders.Screen(ctx, tx, job.Args.StoreID, job.Args.OrderID); err != nil {
+			return err
 		}
-		if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
-			return nil, err
-		}
-		return move, nil
+		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+		return err
 	})
 	if errors.Is(err, apperr.ErrNotFound) {
 		// The order does not exist (in this store): retrying cannot help.

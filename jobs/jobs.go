@@ -29,23 +29,21 @@ type Config struct {
 	Logger     *slog.Logger
 }
 
-// NewInsertClient returns a River client that only inserts jobs (the API's side).
-func NewInsertClient(pool *pgxpool.Pool, log *slog.Logger) (*river.Client[pgx.Tx], error) {
-	return river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: log})
+// Deps are what the workers call.
+type Deps struct {
+	DB     *db.DB
+	Orders *order.Service
 }
 
-// NewWorkerClient returns a River client that works every job kind Ordergraph has.
-// Start it with Start and stop it with Stop; River elects one leader among all
-// processes for maintenance and rescues the jobs of crashed workers.
-func NewWorkerClient(pool *pgxpool.Pool, cfg Config) (*river.Client[pgx.Tx], error) {
-	inserter, err := NewInsertClient(pool, cfg.Logger)
-	if err != nil {
-		return nil, err
-	}
-	d := db.New(pool)
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &CheckFraudWorker{db: d, orders: order.NewService(d, inserter)})
+// AddWorkers registers every worker Ordergraph has with workers.
+func AddWorkers(workers *river.Workers, deps Deps) {
+	river.AddWorker(workers, NewCheckFraudWorker(deps))
+}
 
+// NewWorkerClient returns a River client that works the jobs of workers. Start it with
+// Start and stop it with Stop; River elects one leader among all processes for
+// maintenance and rescues the jobs of crashed workers.
+func NewWorkerClient(pool *pgxpool.Pool, workers *river.Workers, cfg Config) (*river.Client[pgx.Tx], error) {
 	if cfg.MaxWorkers <= 0 {
 		cfg.MaxWorkers = 10
 	}
@@ -53,10 +51,10 @@ func NewWorkerClient(pool *pgxpool.Pool, cfg Config) (*river.Client[pgx.Tx], err
 		Logger:  cfg.Logger,
 		Workers: workers,
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
-		// River fetches at most MaxWorkers jobs per fetch and fetches at most once per
-		// cooldown: at its default (100 ms) 10 workers top out at 100 jobs/s, less
-		// than order intake, so fraud checks fell behind under load. A fetch is one
-		// indexed query, and an idle queue is still polled only once a second.
+		// River fetches at most MaxWorkers jobs per fetch and at most once per
+		// cooldown, so its default cooldown caps a process's jobs per second below
+		// order intake. A fetch is one indexed query, and an idle queue is still
+		// polled only once a second.
 		FetchCooldown: fetchCooldown,
 		JobTimeout:    time.Minute,
 	})

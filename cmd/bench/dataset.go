@@ -19,6 +19,7 @@ import (
 	"github.com/ordergraph/ordergraph/internal/config"
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/store"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 // The data set. Bump datasetVersion whenever what load writes changes: a database
@@ -193,7 +194,7 @@ func (d *dataset) reset(ctx context.Context, stores []benchStore) error {
 			WHERE store_id = $1`,
 	)
 	for _, s := range stores {
-		err := db.New(d.owner).Tx(ctx, db.StoreScope(s.ID), func(tx pgx.Tx) error {
+		err := db.New(d.owner).Tx(ctx, db.Store(tenant.StoreID(s.ID)), func(tx pgx.Tx) error {
 			for _, stmt := range stmts {
 				if _, err := tx.Exec(ctx, stmt, s.ID); err != nil {
 					return err
@@ -233,7 +234,7 @@ func (d *dataset) load(ctx context.Context) error {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			err := db.New(d.owner).Tx(ctx, db.StoreScope(stores[i].ID), func(tx pgx.Tx) error {
+			err := db.New(d.owner).Tx(ctx, db.Store(tenant.StoreID(stores[i].ID)), func(tx pgx.Tx) error {
 				return loadStore(ctx, tx, stores[i])
 			})
 			if err != nil {
@@ -374,7 +375,7 @@ func (d *dataset) issueAPIKeys(ctx context.Context) error {
 			return err
 		}
 		s.Secret = store.APIKeyPrefix + base64.RawURLEncoding.EncodeToString(buf)
-		err := db.New(d.owner).Tx(ctx, db.StoreScope(s.ID), func(tx pgx.Tx) error {
+		err := db.New(d.owner).Tx(ctx, db.Store(tenant.StoreID(s.ID)), func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, `DELETE FROM api_keys WHERE store_id = $1`, s.ID); err != nil {
 				return err
 			}

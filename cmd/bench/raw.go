@@ -14,6 +14,7 @@ import (
 	"github.com/ordergraph/ordergraph/internal/config"
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/money"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 // The raw scenarios are the limit: the same work as READ and WRITE, hand-written in SQL
@@ -102,7 +103,7 @@ func (c *rawClient) close() { c.db.Pool.Close() }
 // setting and the query pipelined in one implicit transaction) and decodes the rows.
 func (c *rawClient) read(ctx context.Context, s benchStore) error {
 	var orders []rawOrder
-	err := c.db.Read(ctx, db.StoreScope(s.ID), func(q db.Querier) error {
+	err := c.db.Read(ctx, db.Store(tenant.StoreID(s.ID)), func(q db.Querier) error {
 		rows, err := q.Query(ctx, rawReadSQL, s.ID)
 		if err != nil {
 			return err
@@ -139,7 +140,7 @@ func (c *rawClient) write(ctx context.Context, s benchStore) error {
 	cust := rand.IntN(customerPool)
 	addr := fmt.Sprintf(`{"name": %q, "line1": "Hauptstraße 1", "city": "Berlin", "postalCode": "10115", "countryCode": "DE"}`,
 		customerName(cust))
-	return c.db.TxCommitting(ctx, db.StoreScope(s.ID), func(tx pgx.Tx) ([]db.Queued, error) {
+	return c.db.TxCommitWith(ctx, db.Store(tenant.StoreID(s.ID)), func(tx pgx.Tx, last db.Querier) error {
 		// Idempotency check and product locks (in id order), pipelined in one round trip.
 		type product struct {
 			ID                         uuid.UUID
@@ -171,7 +172,7 @@ func (c *rawClient) write(ctx context.Context, s benchStore) error {
 			return err
 		})
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return nil, err
+			return err
 		}
 		byID := make(map[uuid.UUID]product, len(locked))
 		for _, p := range locked {
@@ -183,7 +184,7 @@ func (c *rawClient) write(ctx context.Context, s benchStore) error {
 		for i, id := range products {
 			p, ok := byID[id]
 			if !ok || p.OnHand-p.Reserved < int(qty[i]) {
-				return nil, fmt.Errorf("product %s missing or short", id)
+				return fmt.Errorf("product %s missing or short", id)
 			}
 			skus[i], names[i], unit[i], totals[i] = p.SKU, p.Name, p.PriceMinor, p.PriceMinor*int64(qty[i])
 			total += totals[i]
@@ -202,19 +203,19 @@ func (c *rawClient) write(ctx context.Context, s benchStore) error {
 			return row.Scan(&customerID)
 		})
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return nil, err
+			return err
 		}
 		// The fraud-check job.
 		orderID := uuid.New()
 		if _, err := tx.Exec(ctx, `INSERT INTO river_job (args, kind, max_attempts, priority, queue, state, scheduled_at)
 			VALUES ($1, 'order_check_fraud', 25, 1, 'default', 'available', now())`,
 			fmt.Sprintf(`{"store_id": %q, "order_id": %q}`, s.ID, orderID)); err != nil {
-			return nil, err
+			return err
 		}
 		// Number, order, lines and event in one statement, pipelined with the COMMIT.
 		var number int64
 		var createdAt, updatedAt time.Time
-		return []db.Queued{db.Row(`WITH n AS (
+		return last.QueryRow(ctx, `WITH n AS (
 				UPDATE store_counters SET last_order_number = last_order_number + 1
 				WHERE store_id = $1 RETURNING last_order_number),
 			o AS (
@@ -231,11 +232,10 @@ func (c *rawClient) write(ctx context.Context, s benchStore) error {
 				INSERT INTO order_events (store_id, order_id, type, message, data)
 				SELECT $1, $2, 'order.created', format($15, o.number), $16 FROM o)
 			SELECT number, created_at, updated_at FROM o`,
-			[]any{s.ID, orderID, customerID, total, addr, key, hash[:],
-				[]int32{1, 2, 3}, products[:], skus[:], names[:], qty[:], unit[:], totals[:],
-				fmt.Sprintf("Order #%%s placed: 3 line(s), total %s EUR", money.FormatMinor(total, "EUR")),
-				fmt.Sprintf(`{"idempotencyKey": %q}`, key)},
-			&number, &createdAt, &updatedAt)}, nil
+			s.ID, orderID, customerID, total, addr, key, hash[:],
+			[]int32{1, 2, 3}, products[:], skus[:], names[:], qty[:], unit[:], totals[:],
+			fmt.Sprintf("Order #%%s placed: 3 line(s), total %s EUR", money.FormatMinor(total, "EUR")),
+			fmt.Sprintf(`{"idempotencyKey": %q}`, key)).Scan(&number, &createdAt, &updatedAt)
 	})
 }
 

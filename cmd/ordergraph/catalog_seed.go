@@ -7,12 +7,12 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ordergraph/ordergraph/cmd/ordergraph/app"
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/order"
 	"github.com/ordergraph/ordergraph/internal/product"
 	"github.com/ordergraph/ordergraph/internal/store"
-	"github.com/ordergraph/ordergraph/jobs"
 )
 
 var demoProducts = []struct {
@@ -41,7 +41,7 @@ func seedCatalog(ctx context.Context, pool *pgxpool.Pool, d *db.DB, st store.Sto
 			return fmt.Errorf("demo product %s: %w", p.sku, err)
 		}
 	}
-	inserter, err := jobs.NewInsertClient(pool, nil)
+	inserter, err := app.NewInsertClient(pool, nil)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@
 //	ordergraph worker    run the job workers only
 //	ordergraph migrate   apply database migrations (Ordergraph's and River's)
 //	ordergraph seed      create the demo store, users and catalog (idempotent)
+//	ordergraph gateway   run the mock bank that speaks Stripe's API (see docs/gateway.md)
 //
 // Configuration comes from environment variables; see README.md and .env.example.
 package main
@@ -25,10 +26,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/ordergraph/ordergraph/graph"
+	"github.com/ordergraph/ordergraph/cmd/ordergraph/app"
 	"github.com/ordergraph/ordergraph/internal/config"
 	"github.com/ordergraph/ordergraph/internal/db"
-	"github.com/ordergraph/ordergraph/jobs"
 )
 
 const usage = `usage: ordergraph <command>
@@ -39,6 +39,7 @@ commands:
   worker    run the job workers only (scale them out like API replicas)
   migrate   apply database migrations (Ordergraph's and River's) and exit
   seed      create the demo store, users and products (safe to run again)
+  gateway   run the mock bank (Stripe API subset) on GATEWAY_ADDR; -h for flags
 `
 
 func main() {
@@ -48,6 +49,9 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if os.Args[1] == "gateway" { // the mock bank needs neither a database nor the server's config
+		os.Exit(gatewayMain(ctx, os.Args[2:]))
+	}
 
 	cfg, err := config.Load()
 	if err != nil {
@@ -82,10 +86,9 @@ func main() {
 
 // tuneGC sets the garbage collector for a GraphQL server, unless GOGC or GOMEMLIMIT
 // say otherwise. A response tree is many small short-lived objects, so collection
-// costs CPU in proportion to how often it runs: under the READ benchmark GOGC=400
-// answers ≈ 15 % more requests than GOGC=200 (ours/raw 0.50 vs 0.44 in alternating
-// rounds), for a heap of ≈ 90 MB instead of ≈ 60 MB. The 128 MiB soft limit keeps
-// the heap, and so RSS, bounded: near it the collector runs more often instead.
+// costs CPU in proportion to how often it runs: a GOGC of 400 trades a larger heap for
+// more requests per second (docs/performance.md). The 128 MiB soft limit keeps the
+// heap, and so RSS, bounded: near it the collector runs more often instead.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
@@ -125,7 +128,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 	}
 	defer pool.Close()
 
-	inserter, err := jobs.NewInsertClient(pool, log)
+	inserter, err := app.NewInsertClient(pool, log)
 	if err != nil {
 		return err
 	}
@@ -138,7 +141,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Wri
 	}
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
-		Handler:           graph.NewApp(graph.AppParams{Config: cfg, Pool: pool, Logger: log, Jobs: inserter}),
+		Handler:           app.NewHandler(app.Params{Config: cfg, Pool: pool, Logger: log, Jobs: inserter}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -189,7 +192,7 @@ func servePprof(addr string, log *slog.Logger) {
 // startWorkers starts the River workers; the returned func stops them, letting running
 // jobs finish for up to 20 s before cancelling them.
 func startWorkers(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, log *slog.Logger) (func(), error) {
-	client, err := jobs.NewWorkerClient(pool, jobs.Config{MaxWorkers: cfg.MaxWorkers, Logger: log})
+	client, err := app.NewWorkerClient(pool, cfg, log)
 	if err != nil {
 		return nil, err
 	}

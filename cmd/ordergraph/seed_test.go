@@ -15,6 +15,7 @@ import (
 	"github.com/ordergraph/ordergraph/internal/config"
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/db/dbtest"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
@@ -37,7 +38,7 @@ func TestSeedIsIdempotent(t *testing.T) {
 	counts := map[string]int{}
 	for _, table := range []string{"memberships", "products", "orders", "customers"} {
 		var n int
-		require.NoError(t, db.New(pool).Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
+		require.NoError(t, db.New(pool).Read(ctx, db.Store(tenant.StoreID(storeID)), func(q db.Querier) error {
 			return q.QueryRow(ctx, `SELECT count(*) FROM `+table).Scan(&n)
 		}))
 		counts[table] = n

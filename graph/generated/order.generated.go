@@ -23,6 +23,9 @@ import (
 
 // region    ************************** generated!.gotpl **************************
 
+type FulfillmentResolver interface {
+	Status(ctx context.Context, obj *fulfillment.Fulfillment) (string, error)
+}
 type InvoiceResolver interface {
 	Order(ctx context.Context, obj *invoice.Invoice) (*order.Order, error)
 }
@@ -223,7 +226,7 @@ func (ec *executionContext) _Fulfillment_status(ctx context.Context, field graph
 			return ec.fieldContext_Fulfillment_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+			return ec.Resolvers.Fulfillment().Status(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -234,7 +237,7 @@ func (ec *executionContext) _Fulfillment_status(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Fulfillment_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Fulfillment", field, false, false, "FulfillmentStatus")
+	return graphql.NewScalarFieldContext("Fulfillment", field, true, true, "FulfillmentStatus")
 }
 
 func (ec *executionContext) _Fulfillment_carrier(ctx context.Context, field graphql.CollectedField, obj *fulfillment.Fulfillment) (ret graphql.Marshaler) {
@@ -2183,32 +2186,33 @@ func (ec *executionContext) _Fulfillment(ctx context.Context, sel ast.SelectionS
 		case "id":
 			out.Values[i] = ec._Fulfillment_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
-			out.Values[i] = ec._Fulfillment_status(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Fulfillment_status(ctx, field, obj)
+				})
 		case "carrier":
 			out.Values[i] = ec._Fulfillment_carrier(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "trackingNumber":
 			out.Values[i] = ec._Fulfillment_trackingNumber(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "shippedAt":
 			out.Values[i] = ec._Fulfillment_shippedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "deliveredAt":
 			out.Values[i] = ec._Fulfillment_deliveredAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -25,6 +25,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Customer() CustomerResolver
 	CustomerConnection() CustomerConnectionResolver
+	Fulfillment() FulfillmentResolver
 	Invoice() InvoiceResolver
 	InvoiceConnection() InvoiceConnectionResolver
 	Membership() MembershipResolver

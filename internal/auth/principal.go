@@ -13,19 +13,20 @@ import (
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/gid"
 	"github.com/ordergraph/ordergraph/internal/store"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 // Principal is who is calling and in which store. A user principal without a store
 // (no X-Store-ID) can only use store-less operations such as me and createStore.
 type Principal struct {
-	UserID   uuid.UUID // zero for API keys
-	APIKeyID uuid.UUID // zero for users
-	StoreID  uuid.UUID // zero when no store was chosen
+	UserID   uuid.UUID      // zero for API keys
+	APIKeyID uuid.UUID      // zero for users
+	StoreID  tenant.StoreID // zero when no store was chosen
 	Role     store.Role
 }
 
 // HasStore reports whether a store was chosen for this request.
-func (p *Principal) HasStore() bool { return p != nil && p.StoreID != uuid.Nil }
+func (p *Principal) HasStore() bool { return p != nil && !p.StoreID.IsZero() }
 
 type principalKey struct{}
 
@@ -71,7 +72,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Principal, error) {
 		return nil, apperr.New(apperr.Unauthenticated, "Authorization must be \"Bearer <token or API key>\"")
 	}
 	cred = strings.TrimSpace(cred)
-	var storeID uuid.UUID
+	var storeID tenant.StoreID
 	if storeHeader != "" {
 		id, err := ParseStoreID(storeHeader)
 		if err != nil {
@@ -88,7 +89,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Principal, error) {
 		return nil, apperr.New(apperr.Unauthenticated, "invalid or expired token")
 	}
 	p := &Principal{UserID: userID}
-	if storeID == uuid.Nil {
+	if storeID.IsZero() {
 		return p, nil
 	}
 	role, err := a.stores.RoleOf(r.Context(), userID, storeID)
@@ -99,7 +100,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Principal, error) {
 	return p, nil
 }
 
-func (a *Authenticator) apiKey(r *http.Request, secret string, storeID uuid.UUID) (*Principal, error) {
+func (a *Authenticator) apiKey(r *http.Request, secret string, storeID tenant.StoreID) (*Principal, error) {
 	ip := ClientIP(r)
 	if a.failures.Exhausted(ip) {
 		return nil, apperr.New(apperr.RateLimited, "too many failed API key attempts; try again in a minute")
@@ -111,18 +112,18 @@ func (a *Authenticator) apiKey(r *http.Request, secret string, storeID uuid.UUID
 	if err != nil {
 		return nil, err
 	}
-	if storeID != uuid.Nil && storeID != key.StoreID {
+	if !storeID.IsZero() && storeID != key.StoreID {
 		return nil, apperr.New(apperr.Forbidden, "this API key belongs to another store than X-Store-ID")
 	}
 	return &Principal{APIKeyID: key.ID, StoreID: key.StoreID, Role: key.Role}, nil
 }
 
 // ParseStoreID accepts a store's global id (as the API returns it) or its bare UUID.
-func ParseStoreID(s string) (uuid.UUID, error) {
+func ParseStoreID(s string) (tenant.StoreID, error) {
 	if typ, id, ok := gid.Parse(s); ok && typ == "Store" {
-		return id, nil
+		return tenant.StoreID(id), nil
 	}
-	return uuid.Parse(s)
+	return tenant.ParseStoreID(s)
 }
 
 // ClientIP is the request's remote address without the port. Proxies' forwarding

@@ -13,45 +13,37 @@ import (
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/db/dbsqlc"
 	"github.com/ordergraph/ordergraph/internal/gid"
 	"github.com/ordergraph/ordergraph/internal/page"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 // Customer is a store's customer, unique by email within the store.
 type Customer struct {
 	ID        uuid.UUID
-	StoreID   uuid.UUID
+	StoreID   tenant.StoreID
 	Email     string
 	Name      *string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
 
-const columns = `id, store_id, email, name, created_at, updated_at`
-
-func scanRows(rows pgx.Rows) ([]Customer, error) {
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Customer, error) {
-		var c Customer
-		err := r.Scan(&c.ID, &c.StoreID, &c.Email, &c.Name, &c.CreatedAt, &c.UpdatedAt)
-		return c, err
-	})
+// FromRow maps a customers row to a Customer.
+func FromRow(r dbsqlc.Customer) Customer {
+	return Customer{ID: r.ID, StoreID: r.StoreID, Email: r.Email, Name: r.Name, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
-// Upsert is the statement that finds storeID's customer by (normalised) email or
-// creates it, in the caller's transaction (db.Send), and puts its id into id. A given
-// name replaces the stored one.
-func Upsert(storeID uuid.UUID, email string, name *string, id *uuid.UUID) db.Queued {
-	return db.Queued{SQL: `INSERT INTO customers (store_id, email, name) VALUES ($1, $2, $3)
-		ON CONFLICT (store_id, email) DO UPDATE SET name = COALESCE(EXCLUDED.name, customers.name),
-			updated_at = CASE WHEN EXCLUDED.name IS DISTINCT FROM customers.name AND EXCLUDED.name IS NOT NULL
-				THEN now() ELSE customers.updated_at END
-		RETURNING id`, Args: []any{storeID, email, name},
-		Scan: func(rows pgx.Rows) (err error) {
-			if *id, err = pgx.CollectExactlyOneRow(rows, pgx.RowTo[uuid.UUID]); err != nil {
-				return fmt.Errorf("upsert customer: %w", err)
-			}
-			return nil
-		}}
+var queries = dbsqlc.New()
+
+// Upsert finds storeID's customer by (normalised) email or creates it, in the caller's
+// transaction, and returns its id. A given name replaces the stored one.
+func Upsert(ctx context.Context, tx pgx.Tx, storeID tenant.StoreID, email string, name *string) (uuid.UUID, error) {
+	id, err := queries.CustomerUpsert(ctx, tx, dbsqlc.CustomerUpsertParams{StoreID: storeID, Email: email, Name: name})
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("upsert customer: %w", err)
+	}
+	return id, nil
 }
 
 // Service reads customers.
@@ -62,34 +54,17 @@ type Service struct {
 // NewService returns the customer service.
 func NewService(d *db.DB) *Service { return &Service{db: d} }
 
-// GetMany returns storeID's customers with the given ids.
-func (s *Service) GetMany(ctx context.Context, storeID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Customer, error) {
+// GetMany returns storeID's customers with the given ids (missing ones are absent).
+func (s *Service) GetMany(ctx context.Context, storeID tenant.StoreID, ids []uuid.UUID) (map[uuid.UUID]Customer, error) {
 	out := make(map[uuid.UUID]Customer, len(ids))
-	err := s.db.ReadAll(ctx, db.StoreScope(storeID), ManyQuery(storeID, ids, out))
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		rows, err := queries.CustomerGetMany(ctx, q, dbsqlc.CustomerGetManyParams{StoreID: storeID, Ids: ids})
+		for _, r := range rows {
+			out[r.ID] = FromRow(r)
+		}
+		return err
+	})
 	return out, err
-}
-
-// ManyQuery is GetMany's query for a db.ReadAll: it puts the customers into out.
-func ManyQuery(storeID uuid.UUID, ids []uuid.UUID, out map[uuid.UUID]Customer) db.Queued {
-	return db.Into(`SELECT `+columns+` FROM customers WHERE store_id = $1 AND id = ANY($2)`,
-		[]any{storeID, ids}, scanRows, func(cs []Customer) {
-			for _, c := range cs {
-				out[c.ID] = c
-			}
-		})
-}
-
-// Get returns customer id of storeID.
-func (s *Service) Get(ctx context.Context, storeID, id uuid.UUID) (Customer, error) {
-	m, err := s.GetMany(ctx, storeID, []uuid.UUID{id})
-	if err != nil {
-		return Customer{}, err
-	}
-	c, ok := m[id]
-	if !ok {
-		return c, apperr.NotFoundf("customer not found")
-	}
-	return c, nil
 }
 
 // Sort names List's ordering (newest first) for its cursors.
@@ -100,7 +75,7 @@ func Cursor(c Customer) page.Cursor {
 	return page.TimeCursor(Sort, c.CreatedAt, c.ID)
 }
 
-func where(storeID uuid.UUID, search string) *db.Filter {
+func where(storeID tenant.StoreID, search string) *db.Filter {
 	w := &db.Filter{}
 	w.Add("store_id = ?", storeID)
 	if s := strings.TrimSpace(search); s != "" {
@@ -110,7 +85,9 @@ func where(storeID uuid.UUID, search string) *db.Filter {
 }
 
 // List returns a page of storeID's customers matching search, newest first.
-func (s *Service) List(ctx context.Context, storeID uuid.UUID, search string, args page.Args) ([]Customer, bool, error) {
+//
+// Hand-written SQL: its WHERE clause depends on the search (db.Filter).
+func (s *Service) List(ctx context.Context, storeID tenant.StoreID, search string, args page.Args) ([]Customer, bool, error) {
 	w := where(storeID, search)
 	if args.After != nil {
 		t, id, err := args.After.TimeID()
@@ -119,14 +96,45 @@ func (s *Service) List(ctx context.Context, storeID uuid.UUID, search string, ar
 		}
 		w.Add("(created_at, id) < (?, ?)", t, id)
 	}
-	sql := `SELECT ` + columns + ` FROM customers WHERE ` + w.Where() + ` ORDER BY created_at DESC, id DESC LIMIT ` + w.Arg(args.First+1)
-	return db.Page(ctx, s.db, db.StoreScope(storeID), args.First, sql, w.Args, scanRows)
+	sql := `SELECT * FROM customers WHERE ` + w.Where() + ` ORDER BY created_at DESC, id DESC LIMIT ` + w.Arg(args.First+1)
+	var out []Customer
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		rows, err := q.Query(ctx, sql, w.Args...)
+		if err != nil {
+			return err
+		}
+		cs, err := pgx.CollectRows(rows, pgx.RowToStructByName[dbsqlc.Customer])
+		for _, c := range cs {
+			out = append(out, FromRow(c))
+		}
+		return err
+	})
+	out, more := page.Trim(out, args.First)
+	return out, more, err
 }
 
 // Count returns how many of storeID's customers match search.
-func (s *Service) Count(ctx context.Context, storeID uuid.UUID, search string) (int, error) {
-	return db.Count(ctx, s.db, db.StoreScope(storeID), "customers", where(storeID, search))
+func (s *Service) Count(ctx context.Context, storeID tenant.StoreID, search string) (int, error) {
+	w := where(storeID, search)
+	var n int
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		return q.QueryRow(ctx, `SELECT count(*) FROM customers WHERE `+w.Where(), w.Args...).Scan(&n)
+	})
+	return n, err
 }
 
 // GID is c's global id in the API.
 func (c Customer) GID() string { return gid.Encode("Customer", c.ID) }
+
+// Get returns customer id of storeID, or NOT_FOUND.
+func (s *Service) Get(ctx context.Context, storeID tenant.StoreID, id uuid.UUID) (Customer, error) {
+	m, err := s.GetMany(ctx, storeID, []uuid.UUID{id})
+	if err != nil {
+		return Customer{}, err
+	}
+	c, ok := m[id]
+	if !ok {
+		return Customer{}, apperr.NotFoundf("customer not found")
+	}
+	return c, nil
+}

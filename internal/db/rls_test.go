@@ -17,15 +17,19 @@ import (
 
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/db/dbtest"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+
+// scope is the scope of store s.
+func scope(s uuid.UUID) db.Scope { return db.Store(tenant.StoreID(s)) }
 
 // fixtures inserts one row of store s into every tenant table. A new tenant table
 // without a fixture here fails TestTenantIsolationBackstop, so the backstop can never
 // pass vacuously.
 func fixtures(ctx context.Context, tx pgx.Tx, s uuid.UUID) error {
-	user, product, customer, order := uuid.New(), uuid.New(), uuid.New(), uuid.New()
+	user, product, customer, order, payment, invoice := uuid.New(), uuid.New(), uuid.New(), uuid.New(), uuid.New(), uuid.New()
 	stmts := []struct {
 		table string
 		sql   string
@@ -44,9 +48,15 @@ func fixtures(ctx context.Context, tx pgx.Tx, s uuid.UUID) error {
 		{"order_lines", `INSERT INTO order_lines (store_id, order_id, line_no, product_id, sku, name, quantity, unit_price_minor, total_minor, currency_code)
 			VALUES ($1, $2, 1, $3, 'SKU-1', 'P', 1, 100, 100, 'EUR')`, []any{s, order, product}},
 		{"order_events", `INSERT INTO order_events (store_id, order_id, type, message) VALUES ($1, $2, 'created', 'm')`, []any{s, order}},
-		{"payments", `INSERT INTO payments (store_id, order_id, status, amount_minor, currency_code, idempotency_key)
-			VALUES ($1, $2, 'PENDING', 100, 'EUR', $3)`, []any{s, order, order.String()}},
-		{"invoices", `INSERT INTO invoices (store_id, order_id, number, status, total_minor, currency_code) VALUES ($1, $2, 1, 'ISSUED', 100, 'EUR')`, []any{s, order}},
+		{"payments", `INSERT INTO payments (store_id, id, order_id, status, amount_minor, currency_code, idempotency_key)
+			VALUES ($1, $2, $3, 'CAPTURED', 100, 'EUR', $4)`, []any{s, payment, order, order.String()}},
+		{"refunds", `INSERT INTO refunds (store_id, payment_id, order_id, amount_minor, currency_code, reason, idempotency_key)
+			VALUES ($1, $2, $3, 100, 'EUR', 'r', $4)`, []any{s, payment, order, payment.String()}},
+		{"invoices", `INSERT INTO invoices (store_id, id, order_id, number, status, total_minor, currency_code) VALUES ($1, $2, $3, 1, 'ISSUED', 100, 'EUR')`, []any{s, invoice, order}},
+		{"invoice_lines", `INSERT INTO invoice_lines (store_id, invoice_id, line_no, sku, description, quantity, unit_price_minor, total_minor)
+			VALUES ($1, $2, 1, 'SKU-1', 'P', 1, 100, 100)`, []any{s, invoice}},
+		{"alerts", `INSERT INTO alerts (store_id, kind, subject_id, message) VALUES ($1, 'LOW_STOCK', $2, 'low')`, []any{s, product}},
+		{"store_settings", `INSERT INTO store_settings (store_id) VALUES ($1)`, []any{s}},
 		{"fulfillments", `INSERT INTO fulfillments (store_id, order_id, status) VALUES ($1, $2, 'PENDING')`, []any{s, order}},
 	}
 	for _, st := range stmts {
@@ -99,19 +109,19 @@ func TestTenantIsolationBackstop(t *testing.T) {
 
 	a, b := uuid.New(), uuid.New()
 	for _, s := range []uuid.UUID{a, b} {
-		require.NoError(t, d.Tx(ctx, db.StoreScope(s), func(tx pgx.Tx) error { return fixtures(ctx, tx, s) }))
+		require.NoError(t, d.Tx(ctx, scope(s), func(tx pgx.Tx) error { return fixtures(ctx, tx, s) }))
 	}
 
 	for table, col := range tables {
 		// Under B's scope B's rows are there, so the check below is not vacuous.
 		var own int
-		require.NoError(t, d.Read(ctx, db.StoreScope(b), func(q db.Querier) error {
+		require.NoError(t, d.Read(ctx, scope(b), func(q db.Querier) error {
 			return q.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s = $1`, table, col), b).Scan(&own)
 		}))
 		require.Positive(t, own, "%s has no fixture row: add one to fixtures()", table)
 
 		// Under A's scope, an unscoped SELECT * returns only A's rows.
-		require.NoError(t, d.Read(ctx, db.StoreScope(a), func(q db.Querier) error {
+		require.NoError(t, d.Read(ctx, scope(a), func(q db.Querier) error {
 			rows, err := q.Query(ctx, fmt.Sprintf(`SELECT * FROM %s`, table))
 			if err != nil {
 				return err
@@ -141,7 +151,7 @@ func TestTenantIsolationBackstop(t *testing.T) {
 		assert.Zero(t, n, "%s: unscoped session sees rows", table)
 
 		// A's session cannot change B's rows.
-		err := d.Tx(ctx, db.StoreScope(a), func(tx pgx.Tx) error {
+		err := d.Tx(ctx, scope(a), func(tx pgx.Tx) error {
 			tag, err := tx.Exec(ctx, fmt.Sprintf(`UPDATE %s SET %s = %s WHERE %s = $1`, table, col, col, col), b)
 			if err == nil {
 				assert.Zero(t, tag.RowsAffected(), "%s: A updated B's rows", table)
@@ -152,7 +162,7 @@ func TestTenantIsolationBackstop(t *testing.T) {
 	}
 
 	// And A's session cannot write a row claiming to be B's.
-	err := d.Tx(ctx, db.StoreScope(a), func(tx pgx.Tx) error {
+	err := d.Tx(ctx, scope(a), func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO customers (store_id, email) VALUES ($1, 'x@example.com')`, b)
 		return err
 	})
@@ -168,7 +178,7 @@ func TestScopeIsTransactionLocal(t *testing.T) {
 	d, pool := appDB(t, 1)
 	stores := []uuid.UUID{uuid.New(), uuid.New(), uuid.New()}
 	for _, s := range stores {
-		require.NoError(t, d.Tx(ctx, db.StoreScope(s), func(tx pgx.Tx) error { return fixtures(ctx, tx, s) }))
+		require.NoError(t, d.Tx(ctx, scope(s), func(tx pgx.Tx) error { return fixtures(ctx, tx, s) }))
 	}
 	var wg sync.WaitGroup
 	for i := range 60 {
@@ -177,7 +187,7 @@ func TestScopeIsTransactionLocal(t *testing.T) {
 			defer wg.Done()
 			s := stores[i%len(stores)]
 			var got []uuid.UUID
-			err := d.Read(ctx, db.StoreScope(s), func(q db.Querier) error {
+			err := d.Read(ctx, scope(s), func(q db.Querier) error {
 				rows, err := q.Query(ctx, `SELECT store_id FROM products`)
 				if err != nil {
 					return err
@@ -198,31 +208,41 @@ func TestScopeIsTransactionLocal(t *testing.T) {
 	assert.Zero(t, n)
 }
 
-// Every query of a ReadAll runs under its scope: unfiltered counts see one store only.
-func TestReadAllIsScoped(t *testing.T) {
+// Every statement of a read's pipeline (a pgx.Batch sent on it) runs under its
+// scope: unfiltered queries see one store only.
+func TestReadBatchIsScoped(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d := db.New(dbtest.AppPool(t))
 	a, b := uuid.New(), uuid.New()
 	for _, s := range []uuid.UUID{a, b} {
-		require.NoError(t, d.Tx(ctx, db.StoreScope(s), func(tx pgx.Tx) error { return fixtures(ctx, tx, s) }))
+		require.NoError(t, d.Tx(ctx, scope(s), func(tx pgx.Tx) error { return fixtures(ctx, tx, s) }))
 	}
-	count := func(table string, into *[]uuid.UUID) db.Queued {
-		scan := func(rows pgx.Rows) ([]uuid.UUID, error) { return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID]) }
-		return db.Into(`SELECT DISTINCT store_id FROM `+table, nil, scan, func(ids []uuid.UUID) { *into = ids })
+	stores := func(s uuid.UUID, tables ...string) ([][]uuid.UUID, error) {
+		out := make([][]uuid.UUID, len(tables))
+		err := d.Read(ctx, scope(s), func(q db.Querier) error {
+			batch := &pgx.Batch{}
+			for i, table := range tables {
+				batch.Queue(`SELECT DISTINCT store_id FROM ` + table).Query(func(rows pgx.Rows) (err error) {
+					out[i], err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+					return err
+				})
+			}
+			return q.SendBatch(ctx, batch).Close()
+		})
+		return out, err
 	}
 	for _, s := range []uuid.UUID{a, b} {
-		var orders, products []uuid.UUID
-		require.NoError(t, d.ReadAll(ctx, db.StoreScope(s), count("orders", &orders), count("products", &products)))
-		assert.Equal(t, []uuid.UUID{s}, orders)
-		assert.Equal(t, []uuid.UUID{s}, products)
+		got, err := stores(s, "orders", "products")
+		require.NoError(t, err)
+		assert.Equal(t, [][]uuid.UUID{{s}, {s}}, got)
 	}
 	// A failing query fails the read, and the connection goes back usable.
-	err := d.ReadAll(ctx, db.StoreScope(a), count("no_such_table", new([]uuid.UUID)))
+	_, err := stores(a, "no_such_table")
 	require.Error(t, err)
-	var orders []uuid.UUID
-	require.NoError(t, d.ReadAll(ctx, db.StoreScope(a), count("orders", &orders)))
-	assert.Equal(t, []uuid.UUID{a}, orders)
+	got, err := stores(a, "orders")
+	require.NoError(t, err)
+	assert.Equal(t, [][]uuid.UUID{{a}}, got)
 }
 
 // Tx sends BEGIN and the scope's settings with its first statement: every setting
@@ -231,14 +251,14 @@ func TestTxSetsTheWholeScopeLocally(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d, pool := appDB(t, 1)
-	scope := db.Scope{StoreID: uuid.New(), UserID: uuid.New(), APIKeyHash: []byte{0xde, 0xad, 0xbe, 0xef}}
+	sc := db.Scope{StoreID: tenant.NewStoreID(), UserID: uuid.New(), APIKeyHash: []byte{0xde, 0xad, 0xbe, 0xef}}
 	settings := `SELECT current_setting('app.store_id'), current_setting('app.user_id'),
 		current_setting('app.api_key_hash'), current_setting('transaction_isolation')`
 	var store, user, hash, isolation string
-	require.NoError(t, d.Tx(ctx, scope, func(tx pgx.Tx) error {
+	require.NoError(t, d.Tx(ctx, sc, func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, settings).Scan(&store, &user, &hash, &isolation)
 	}))
-	assert.Equal(t, []string{scope.StoreID.String(), scope.UserID.String(), "deadbeef", "read committed"},
+	assert.Equal(t, []string{sc.StoreID.String(), sc.UserID.String(), "deadbeef", "read committed"},
 		[]string{store, user, hash, isolation})
 
 	require.NoError(t, pool.QueryRow(ctx, `SELECT coalesce(current_setting('app.store_id', true), ''),
@@ -246,7 +266,7 @@ func TestTxSetsTheWholeScopeLocally(t *testing.T) {
 	assert.Empty(t, store+user, "the scope leaked out of its transaction")
 
 	// A failing transaction rolls back and leaves the connection usable.
-	err := d.Tx(ctx, db.StoreScope(scope.StoreID), func(tx pgx.Tx) error {
+	err := d.Tx(ctx, db.Store(sc.StoreID), func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `SELECT 1/0`)
 		return err
 	})
@@ -266,7 +286,7 @@ func TestReadsUseAtMostHalfThePool(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 10 {
 		wg.Go(func() {
-			err := d.Read(ctx, db.StoreScope(uuid.New()), func(q db.Querier) error {
+			err := d.Read(ctx, db.Store(tenant.NewStoreID()), func(q db.Querier) error {
 				n := running.Add(1)
 				defer running.Add(-1)
 				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
@@ -299,42 +319,89 @@ func TestReadsUseAtMostHalfThePool(t *testing.T) {
 	require.NoError(t, d.Tx(ctx, db.Scope{}, func(pgx.Tx) error { return nil }))
 }
 
-// TxCommitting commits with its final statements, and a failure among them (or in fn)
-// commits nothing and leaves the connection usable.
-func TestTxCommitting(t *testing.T) {
+// TxCommitWith sends its last statement with the COMMIT: a database error there (or
+// an error of fn before it) commits nothing and leaves the connection usable.
+func TestTxCommitWith(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d, _ := appDB(t, 1)
 	products := func(s uuid.UUID) (n int) {
-		require.NoError(t, d.Read(ctx, db.StoreScope(s), func(q db.Querier) error {
+		require.NoError(t, d.Read(ctx, scope(s), func(q db.Querier) error {
 			return q.QueryRow(ctx, `SELECT count(*) FROM products`).Scan(&n)
 		}))
 		return n
 	}
 
 	failing := uuid.New()
-	err := d.TxCommitting(ctx, db.StoreScope(failing), func(tx pgx.Tx) ([]db.Queued, error) {
-		return []db.Queued{db.Exec(`SELECT 1/0`)}, fixtures(ctx, tx, failing)
+	err := d.TxCommitWith(ctx, scope(failing), func(tx pgx.Tx, last db.Querier) error {
+		if err := fixtures(ctx, tx, failing); err != nil {
+			return err
+		}
+		var n int
+		return last.QueryRow(ctx, `SELECT 1/0`).Scan(&n)
 	})
 	require.Error(t, err)
-	assert.Zero(t, products(failing), "a failed final statement committed the transaction")
+	assert.NotErrorIs(t, err, db.ErrCheckedAfterCommit)
+	assert.Zero(t, products(failing), "a failed last statement committed the transaction")
 
-	err = d.TxCommitting(ctx, db.StoreScope(failing), func(tx pgx.Tx) ([]db.Queued, error) {
+	err = d.TxCommitWith(ctx, scope(failing), func(tx pgx.Tx, _ db.Querier) error {
 		if err := fixtures(ctx, tx, failing); err != nil {
-			return nil, err
+			return err
 		}
-		return nil, fmt.Errorf("changed my mind")
+		return fmt.Errorf("changed my mind")
 	})
 	require.EqualError(t, err, "changed my mind")
 	assert.Zero(t, products(failing))
 
 	ok := uuid.New()
 	var seen int
-	require.NoError(t, d.TxCommitting(ctx, db.StoreScope(ok), func(tx pgx.Tx) ([]db.Queued, error) {
-		return []db.Queued{db.Row(`SELECT count(*) FROM products`, nil, &seen)}, fixtures(ctx, tx, ok)
+	require.NoError(t, d.TxCommitWith(ctx, scope(ok), func(tx pgx.Tx, last db.Querier) error {
+		if err := fixtures(ctx, tx, ok); err != nil {
+			return err
+		}
+		return last.QueryRow(ctx, `SELECT count(*) FROM products`).Scan(&seen)
 	}))
-	assert.Equal(t, 1, seen, "the final statements run inside the transaction")
+	assert.Equal(t, 1, seen, "the last statement runs inside the transaction")
 	assert.Equal(t, 1, products(ok))
+}
+
+// Whatever fn checks after its last statement comes too late: the server has
+// committed. TxCommitWith reports such an error as ErrCheckedAfterCommit, and the
+// writes stay — which is why every check there must be a database error. A last
+// statement that finds no row is one such late check.
+func TestTxCommitWithChecksAfterTheCommitAreTooLate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, _ := appDB(t, 1)
+	for name, check := range map[string]func(n int, err error) error{
+		"no row": func(_ int, err error) error { return err },
+		"client-side check": func(n int, err error) error {
+			if err == nil && n > 0 {
+				return fmt.Errorf("too many products: %d", n)
+			}
+			return err
+		},
+	} {
+		s := uuid.New()
+		sql := `SELECT count(*) FROM products`
+		if name == "no row" {
+			sql = `SELECT 1 WHERE false`
+		}
+		err := d.TxCommitWith(ctx, scope(s), func(tx pgx.Tx, last db.Querier) error {
+			if err := fixtures(ctx, tx, s); err != nil {
+				return err
+			}
+			var n int
+			err := last.QueryRow(ctx, sql).Scan(&n)
+			return check(n, err)
+		})
+		require.ErrorIs(t, err, db.ErrCheckedAfterCommit, name)
+		var n int
+		require.NoError(t, d.Read(ctx, scope(s), func(q db.Querier) error {
+			return q.QueryRow(ctx, `SELECT count(*) FROM products`).Scan(&n)
+		}))
+		assert.Equal(t, 1, n, "%s: the transaction committed", name)
+	}
 }
 
 // appDB opens a pool of maxConns connections as the app role, closed with the test;
@@ -353,7 +420,7 @@ func appDB(t *testing.T, maxConns int32, configure ...func(*pgxpool.Config)) (*d
 }
 
 // A transaction whose fn swallowed a failed statement is rolled back by PostgreSQL at
-// COMMIT: both Tx and TxCommitting say so instead of reporting success.
+// COMMIT: both Tx and TxCommitWith say so instead of reporting success.
 func TestCommitOfAnAbortedTransactionFails(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -363,7 +430,12 @@ func TestCommitOfAnAbortedTransactionFails(t *testing.T) {
 	}
 	err := d.Tx(ctx, db.Scope{}, func(tx pgx.Tx) error { swallow(tx); return nil })
 	assert.ErrorIs(t, err, pgx.ErrTxCommitRollback)
-	err = d.TxCommitting(ctx, db.Scope{}, func(tx pgx.Tx) ([]db.Queued, error) { swallow(tx); return nil, nil })
-	assert.ErrorIs(t, err, pgx.ErrTxCommitRollback)
+	err = d.TxCommitWith(ctx, db.Scope{}, func(tx pgx.Tx, last db.Querier) error {
+		swallow(tx)
+		var one int
+		return last.QueryRow(ctx, `SELECT 1`).Scan(&one)
+	})
+	require.Error(t, err, "the last statement of an aborted transaction fails, and the COMMIT is skipped")
+	assert.NotErrorIs(t, err, db.ErrCheckedAfterCommit)
 	require.NoError(t, d.Tx(ctx, db.Scope{}, func(pgx.Tx) error { return nil }), "the connection is usable again")
 }

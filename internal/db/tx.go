@@ -7,12 +7,13 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// tx is the pgx.Tx that Tx and TxCommitting hand to fn: pgx's own transaction, begun
-// with the transaction's first statements instead of in a round trip of its own.
+// tx is the pgx.Tx that Tx and TxCommitWith hand to fn: pgx's own transaction, begun
+// with the transaction's first statement instead of in a round trip of its own.
 //
-// BEGIN and the tenant scope lead the first pipeline (Send; pgx's Batch.BeginTx): one
-// round trip for all of them. Before any other first statement they go as a pipeline of
-// their own. A transaction that runs nothing costs no round trip at all.
+// BEGIN and the tenant scope lead the first statement or pipeline (pgx's
+// Batch.BeginTx): one round trip for all of them. Before anything else (a savepoint,
+// CopyFrom) they go as a pipeline of their own. A transaction that runs nothing costs
+// no round trip at all.
 type tx struct {
 	conn  *pgx.Conn
 	scope Scope
@@ -60,28 +61,41 @@ func (t *tx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	return br
 }
 
+// Exec, Query and QueryRow run the transaction's first statement in one pipeline with
+// BEGIN and the scope, and later ones as pgx.Tx does.
+
 func (t *tx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	inner, err := t.begun(ctx)
-	if err != nil {
-		return pgconn.CommandTag{}, err
+	if t.inner != nil {
+		return t.inner.Exec(ctx, sql, args...)
 	}
-	return inner.Exec(ctx, sql, args...)
+	b := &pgx.Batch{}
+	b.Queue(sql, args...)
+	br := t.SendBatch(ctx, b)
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
 }
 
 func (t *tx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	inner, err := t.begun(ctx)
+	if t.inner != nil {
+		return t.inner.Query(ctx, sql, args...)
+	}
+	b := &pgx.Batch{}
+	b.Queue(sql, args...)
+	br := t.SendBatch(ctx, b)
+	rows, err := br.Query()
 	if err != nil {
+		br.Close()
 		return nil, err
 	}
-	return inner.Query(ctx, sql, args...)
+	return &batchRows{Rows: rows, br: br}, nil
 }
 
 func (t *tx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	inner, err := t.begun(ctx)
-	if err != nil {
-		return errRow{err}
-	}
-	return inner.QueryRow(ctx, sql, args...)
+	rows, err := t.Query(ctx, sql, args...)
+	return &batchRow{rows: rows, err: err}
 }
 
 func (t *tx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
@@ -138,8 +152,3 @@ func (t *tx) end(ctx context.Context, end func(pgx.Tx, context.Context) error) e
 	t.done = true
 	return nil
 }
-
-// errRow is a pgx.Row that failed before it was sent.
-type errRow struct{ err error }
-
-func (r errRow) Scan(...any) error { return r.err }

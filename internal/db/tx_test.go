@@ -41,8 +41,11 @@ func tracedDB(t *testing.T) (*db.DB, *roundTrips) {
 	d, _ := appDB(t, 1, func(c *pgxpool.Config) { c.ConnConfig.Tracer = rt })
 	// A first transaction prepares the statements below on the one connection: pgx
 	// prepares a statement it has not seen in a round trip of its own.
-	require.NoError(t, d.Tx(ctx, db.StoreScope(uuid.New()), func(tx pgx.Tx) error {
-		return db.Send(ctx, tx, db.Exec(`SELECT current_setting('app.store_id')`), db.Exec(`SELECT count(*) FROM products`))
+	require.NoError(t, d.Tx(ctx, scope(uuid.New()), func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(`SELECT current_setting('app.store_id')`)
+		b.Queue(`SELECT count(*) FROM products`)
+		return tx.SendBatch(ctx, b).Close()
 	}))
 	rt.take()
 	return d, rt
@@ -58,26 +61,28 @@ func TestTxBeginsWithItsFirstStatements(t *testing.T) {
 
 	var setting string
 	var products int
-	require.NoError(t, d.TxCommitting(ctx, db.StoreScope(store), func(tx pgx.Tx) ([]db.Queued, error) {
-		err := db.Send(ctx, tx, db.Row(`SELECT current_setting('app.store_id')`, nil, &setting))
-		return []db.Queued{db.Row(`SELECT count(*) FROM products`, nil, &products)}, err
+	require.NoError(t, d.TxCommitWith(ctx, scope(store), func(tx pgx.Tx, last db.Querier) error {
+		if err := tx.QueryRow(ctx, `SELECT current_setting('app.store_id')`).Scan(&setting); err != nil {
+			return err
+		}
+		return last.QueryRow(ctx, `SELECT count(*) FROM products`).Scan(&products)
 	}))
 	assert.Equal(t, store.String(), setting, "the scope is set before the first statement")
-	assert.Equal(t, int32(2), rt.take(), "round trips: BEGIN + scope + first pipeline; final statements + COMMIT")
+	assert.Equal(t, int32(2), rt.take(), "round trips: BEGIN + scope + first statement; last statement + COMMIT")
 
 	// Its statements run in one transaction: they see its own uncommitted writes, and
 	// a failure rolls them all back.
-	err := d.Tx(ctx, db.StoreScope(store), func(tx pgx.Tx) error {
+	err := d.Tx(ctx, scope(store), func(tx pgx.Tx) error {
 		if err := fixtures(ctx, tx, store); err != nil {
 			return err
 		}
-		return db.Send(ctx, tx, db.Row(`SELECT count(*) FROM products`, nil, &products))
+		return tx.QueryRow(ctx, `SELECT count(*) FROM products`).Scan(&products)
 	})
 	require.NoError(t, err)
 	assert.Equal(t, 1, products)
 	rt.take()
-	err = d.Tx(ctx, db.StoreScope(store), func(tx pgx.Tx) error {
-		if err := db.Send(ctx, tx, db.Exec(`UPDATE products SET name = 'changed'`)); err != nil {
+	err = d.Tx(ctx, scope(store), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE products SET name = 'changed'`); err != nil {
 			return err
 		}
 		return errors.New("changed my mind")
@@ -85,25 +90,26 @@ func TestTxBeginsWithItsFirstStatements(t *testing.T) {
 	require.EqualError(t, err, "changed my mind")
 	assert.Equal(t, int32(2), rt.take(), "round trips: BEGIN + scope + UPDATE; ROLLBACK")
 	var name string
-	require.NoError(t, d.Read(ctx, db.StoreScope(store), func(q db.Querier) error {
+	require.NoError(t, d.Read(ctx, scope(store), func(q db.Querier) error {
 		return q.QueryRow(ctx, `SELECT name FROM products`).Scan(&name)
 	}))
 	assert.Equal(t, "P", name, "the rolled-back update is undone")
 
 	// A failing first pipeline fails the transaction and leaves the connection usable.
 	rt.take()
-	err = d.Tx(ctx, db.StoreScope(store), func(tx pgx.Tx) error {
-		return db.Send(ctx, tx, db.Exec(`SELECT 1/0`))
+	err = d.Tx(ctx, scope(store), func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `SELECT 1/0`)
+		return err
 	})
 	require.Error(t, err)
-	require.NoError(t, d.Tx(ctx, db.StoreScope(store), func(tx pgx.Tx) error {
-		return db.Send(ctx, tx, db.Row(`SELECT current_setting('app.store_id')`, nil, &setting))
+	require.NoError(t, d.Tx(ctx, scope(store), func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT current_setting('app.store_id')`).Scan(&setting)
 	}))
 
 	// A transaction that runs nothing sends nothing.
 	rt.take()
-	require.NoError(t, d.Tx(ctx, db.StoreScope(store), func(pgx.Tx) error { return nil }))
-	require.Error(t, d.Tx(ctx, db.StoreScope(store), func(pgx.Tx) error { return errors.New("no") }))
+	require.NoError(t, d.Tx(ctx, scope(store), func(pgx.Tx) error { return nil }))
+	require.Error(t, d.Tx(ctx, scope(store), func(pgx.Tx) error { return errors.New("no") }))
 	assert.Zero(t, rt.take(), "round trips of transactions that ran nothing")
 }
 
@@ -115,7 +121,7 @@ func TestTxBeginsBeforeALoneStatement(t *testing.T) {
 	store := uuid.New()
 
 	var setting, name string
-	require.NoError(t, d.Tx(ctx, db.StoreScope(store), func(tx pgx.Tx) error {
+	require.NoError(t, d.Tx(ctx, scope(store), func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT current_setting('app.store_id')`).Scan(&setting); err != nil {
 			return err
 		}

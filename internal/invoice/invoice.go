@@ -1,6 +1,6 @@
-// Package invoice owns invoices: issued with gap-free per-store numbers when an
-// order's payment is captured. Issuing arrives with the orchestration work; today this
-// package lists and reads invoices for the API.
+// Package invoice owns invoices: issued with gap-free per-store numbers and the
+// order's lines when an order's payment is captured (Issue), voided when a paid order
+// is cancelled (Void).
 package invoice
 
 import (
@@ -8,26 +8,39 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/db/dbsqlc"
 	"github.com/ordergraph/ordergraph/internal/gid"
 	"github.com/ordergraph/ordergraph/internal/money"
 	"github.com/ordergraph/ordergraph/internal/page"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 // Invoice is an order's invoice.
 type Invoice struct {
-	ID           uuid.UUID
-	StoreID      uuid.UUID
-	OrderID      uuid.UUID
-	Number       int64
-	Status       string
-	TotalMinor   int64
-	CurrencyCode string
-	IssuedAt     time.Time
+	ID            uuid.UUID
+	StoreID       tenant.StoreID
+	OrderID       uuid.UUID
+	Number        int64
+	Status        string
+	SubtotalMinor int64
+	TotalMinor    int64
+	CurrencyCode  string
+	IssuedAt      time.Time
+	VoidedAt      *time.Time
+	VoidReason    *string
 }
 
-const columns = `id, store_id, order_id, number, status, total_minor, currency_code, issued_at`
+// FromRow maps an invoices row to an Invoice.
+func FromRow(r dbsqlc.Invoice) Invoice {
+	return Invoice{ID: r.ID, StoreID: r.StoreID, OrderID: r.OrderID, Number: r.Number, Status: r.Status,
+		SubtotalMinor: r.SubtotalMinor, TotalMinor: r.TotalMinor, CurrencyCode: r.CurrencyCode, IssuedAt: r.IssuedAt,
+		VoidedAt: r.VoidedAt, VoidReason: r.VoidReason}
+}
+
+var queries = dbsqlc.New()
 
 // Service reads invoices.
 type Service struct{ db *db.DB }
@@ -35,34 +48,28 @@ type Service struct{ db *db.DB }
 // NewService returns the invoice service.
 func NewService(d *db.DB) *Service { return &Service{db: d} }
 
-func (s *Service) query(ctx context.Context, storeID uuid.UUID, sql string, args ...any) ([]Invoice, error) {
-	return db.Query(ctx, s.db, db.StoreScope(storeID), db.StructsByPos[Invoice], sql, args...)
-}
-
-// ByOrders returns the invoices of the given orders, by order id.
-func (s *Service) ByOrders(ctx context.Context, storeID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID]Invoice, error) {
+// ListByOrders returns the invoices of the given orders, by order id.
+func (s *Service) ListByOrders(ctx context.Context, storeID tenant.StoreID, orderIDs []uuid.UUID) (map[uuid.UUID]Invoice, error) {
 	out := make(map[uuid.UUID]Invoice, len(orderIDs))
-	err := s.db.ReadAll(ctx, db.StoreScope(storeID), ByOrdersQuery(storeID, orderIDs, out))
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		rows, err := queries.InvoiceListByOrders(ctx, q, dbsqlc.InvoiceListByOrdersParams{StoreID: storeID, OrderIds: orderIDs})
+		for _, r := range rows {
+			out[r.OrderID] = FromRow(r)
+		}
+		return err
+	})
 	return out, err
 }
 
-// ByOrdersQuery is ByOrders' query for a db.ReadAll: it puts the invoices into out.
-func ByOrdersQuery(storeID uuid.UUID, orderIDs []uuid.UUID, out map[uuid.UUID]Invoice) db.Queued {
-	return db.Into(`SELECT `+columns+` FROM invoices WHERE store_id = $1 AND order_id = ANY($2)`,
-		[]any{storeID, orderIDs}, db.StructsByPos[Invoice], func(invs []Invoice) {
-			for _, inv := range invs {
-				out[inv.OrderID] = inv
-			}
-		})
-}
-
-// Get returns invoice id of storeID, or nil.
-func (s *Service) Get(ctx context.Context, storeID, id uuid.UUID) (*Invoice, error) {
-	invs, err := s.query(ctx, storeID, `SELECT `+columns+` FROM invoices WHERE store_id = $1 AND id = $2`, storeID, id)
-	if err != nil || len(invs) == 0 {
-		return nil, err
-	}
-	return &invs[0], nil
+// Get returns invoice id of storeID, or NOT_FOUND.
+func (s *Service) Get(ctx context.Context, storeID tenant.StoreID, id uuid.UUID) (Invoice, error) {
+	var inv Invoice
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		row, err := queries.InvoiceGetByID(ctx, q, dbsqlc.InvoiceGetByIDParams{StoreID: storeID, ID: id})
+		inv = FromRow(row)
+		return db.NotFound(err, "invoice")
+	})
+	return inv, err
 }
 
 // Sort names List's ordering (newest first).
@@ -71,7 +78,7 @@ const Sort = "invoices.issued_desc"
 // Cursor is inv's position in List's ordering.
 func Cursor(inv Invoice) page.Cursor { return page.TimeCursor(Sort, inv.IssuedAt, inv.ID) }
 
-func where(storeID uuid.UUID, statuses []string) *db.Filter {
+func where(storeID tenant.StoreID, statuses []string) *db.Filter {
 	w := &db.Filter{}
 	w.Add("store_id = ?", storeID)
 	if len(statuses) > 0 {
@@ -81,7 +88,9 @@ func where(storeID uuid.UUID, statuses []string) *db.Filter {
 }
 
 // List returns a page of storeID's invoices with the given statuses (all when empty).
-func (s *Service) List(ctx context.Context, storeID uuid.UUID, statuses []string, args page.Args) ([]Invoice, bool, error) {
+//
+// Hand-written SQL: its WHERE clause depends on the filter (db.Filter).
+func (s *Service) List(ctx context.Context, storeID tenant.StoreID, statuses []string, args page.Args) ([]Invoice, bool, error) {
 	w := where(storeID, statuses)
 	if args.After != nil {
 		t, id, err := args.After.TimeID()
@@ -90,13 +99,31 @@ func (s *Service) List(ctx context.Context, storeID uuid.UUID, statuses []string
 		}
 		w.Add("(issued_at, id) < (?, ?)", t, id)
 	}
-	sql := `SELECT ` + columns + ` FROM invoices WHERE ` + w.Where() + ` ORDER BY issued_at DESC, id DESC LIMIT ` + w.Arg(args.First+1)
-	return db.Page(ctx, s.db, db.StoreScope(storeID), args.First, sql, w.Args, db.StructsByPos[Invoice])
+	sql := `SELECT * FROM invoices WHERE ` + w.Where() + ` ORDER BY issued_at DESC, id DESC LIMIT ` + w.Arg(args.First+1)
+	var out []Invoice
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		rows, err := q.Query(ctx, sql, w.Args...)
+		if err != nil {
+			return err
+		}
+		invs, err := pgx.CollectRows(rows, pgx.RowToStructByName[dbsqlc.Invoice])
+		for _, r := range invs {
+			out = append(out, FromRow(r))
+		}
+		return err
+	})
+	out, more := page.Trim(out, args.First)
+	return out, more, err
 }
 
 // Count returns how many of storeID's invoices have the given statuses.
-func (s *Service) Count(ctx context.Context, storeID uuid.UUID, statuses []string) (int, error) {
-	return db.Count(ctx, s.db, db.StoreScope(storeID), "invoices", where(storeID, statuses))
+func (s *Service) Count(ctx context.Context, storeID tenant.StoreID, statuses []string) (int, error) {
+	w := where(storeID, statuses)
+	var n int
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		return q.QueryRow(ctx, `SELECT count(*) FROM invoices WHERE `+w.Where(), w.Args...).Scan(&n)
+	})
+	return n, err
 }
 
 // GID is inv's global id in the API.

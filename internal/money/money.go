@@ -82,3 +82,24 @@ func (m Money) Amount() string { return FormatMinor(m.Minor, m.Currency) }
 
 // CurrencyCode is m's ISO 4217 code.
 func (m Money) CurrencyCode() string { return m.Currency }
+
+// Mul returns a × b in minor units, and false when the product is negative or exceeds
+// MaxMinor (int64 overflow included).
+func Mul(a, b int64) (int64, bool) {
+	if a < 0 || b < 0 {
+		return 0, false
+	}
+	if a != 0 && b > MaxMinor/a {
+		return 0, false
+	}
+	return a * b, true
+}
+
+// Add returns a + b in minor units, and false when the sum is negative or exceeds
+// MaxMinor.
+func Add(a, b int64) (int64, bool) {
+	if a < 0 || b < 0 || a > MaxMinor-b {
+		return 0, false
+	}
+	return a + b, true
+}

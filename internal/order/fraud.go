@@ -8,9 +8,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/db/dbsqlc"
 	"github.com/ordergraph/ordergraph/internal/money"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 // Fraud screening thresholds: orders at or above them are held for a person to review.
@@ -27,10 +28,10 @@ const (
 	EventFlagged      = "order.flagged"
 )
 
-// Screen returns the reasons to hold an order for review; none means it may proceed.
+// ReviewReasons returns the reasons to hold an order for review; none means it may proceed.
 // The rules are deliberately simple and deterministic; a scoring service can replace
 // them behind this function.
-func Screen(o Order, lines []Line) []string {
+func ReviewReasons(o Order, lines []Line) []string {
 	var reasons []string
 	limit := int64(ReviewTotalMajor)
 	for range money.Exponent(o.CurrencyCode) {
@@ -48,42 +49,33 @@ func Screen(o Order, lines []Line) []string {
 	return reasons
 }
 
-// ScreenTx runs the fraud check on a PENDING order inside tx, which it locks. It returns
-// the statement that moves the order to AWAITING_PAYMENT, or to ON_HOLD with the reasons
-// on its timeline, for the caller to run last, with the COMMIT (db.TxCommitting); o is
-// the order, and becomes the moved order when that statement has run. An order that is
-// no longer PENDING (cancelled meanwhile, or a retried job) is left as it is: no
-// statement.
-func (s *Service) ScreenTx(ctx context.Context, tx pgx.Tx, storeID, orderID uuid.UUID) (move []db.Queued, o *Order, err error) {
-	// The order (locked, so that it stays PENDING until the move) and its lines in one
-	// round trip.
-	o = &Order{}
-	var found bool
-	var lines []Line
-	err = db.Send(ctx, tx,
-		db.MaybeRow(&found, `SELECT `+columns+` FROM orders WHERE store_id = $1 AND id = $2 FOR UPDATE`,
-			[]any{storeID, orderID}, o.scanTargets()...),
-		db.Into(`SELECT `+lineColumns+` FROM order_lines WHERE store_id = $1 AND order_id = $2 ORDER BY line_no`,
-			[]any{storeID, orderID}, db.StructsByPos[Line], func(ls []Line) { lines = ls }))
+// Screen runs the fraud check on a PENDING order inside tx: the order moves to
+// AWAITING_PAYMENT, or to ON_HOLD with the reasons on its timeline. It returns the
+// order as it now is. An order that is no longer PENDING (cancelled meanwhile, or a
+// retried job) is left as it is.
+func (s *Service) Screen(ctx context.Context, tx pgx.Tx, storeID tenant.StoreID, id uuid.UUID) (Order, error) {
+	// Locked, so that it stays PENDING until it moves.
+	row, err := queries.OrderGetByIDForUpdate(ctx, tx, dbsqlc.OrderGetByIDForUpdateParams{StoreID: storeID, ID: id})
 	if err != nil {
-		return nil, nil, err
+		return Order{}, db.NotFound(err, "order")
 	}
-	if !found {
-		return nil, nil, apperr.NotFoundf("order not found")
-	}
+	o := fromRow(row)
 	if o.Status != StatusPending {
-		return nil, o, nil
+		return o, nil
 	}
-	var q db.Queued
-	if reasons := Screen(*o, lines); len(reasons) > 0 {
-		q, err = transition(storeID, orderID, StatusPending, StatusOnHold, EventFlagged,
-			"Held for review: "+strings.Join(reasons, "; "), map[string]any{"reasons": reasons}, o)
-	} else {
-		q, err = transition(storeID, orderID, StatusPending, StatusAwaitingPayment, EventFraudCleared,
-			"Fraud check passed; awaiting payment", nil, o)
-	}
+	lines, err := queries.OrderLineListByOrders(ctx, tx, dbsqlc.OrderLineListByOrdersParams{StoreID: storeID,
+		OrderIds: []uuid.UUID{id}})
 	if err != nil {
-		return nil, nil, err
+		return Order{}, fmt.Errorf("read lines: %w", err)
 	}
-	return []db.Queued{q}, o, nil
+	ls := make([]Line, len(lines))
+	for i, l := range lines {
+		ls[i] = lineFromRow(l)
+	}
+	if reasons := ReviewReasons(o, ls); len(reasons) > 0 {
+		return Transition(ctx, tx, storeID, id, StatusPending, StatusOnHold, EventFlagged,
+			"Held for review: "+strings.Join(reasons, "; "), map[string]any{"reasons": reasons})
+	}
+	return Transition(ctx, tx, storeID, id, StatusPending, StatusAwaitingPayment, EventFraudCleared,
+		"Fraud check passed; awaiting payment", nil)
 }

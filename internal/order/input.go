@@ -65,28 +65,28 @@ func checkText(field, s string, required bool, max int) error {
 func (p *CreateParams) normalize() error {
 	p.IdempotencyKey = strings.TrimSpace(p.IdempotencyKey)
 	if p.IdempotencyKey == "" || len(p.IdempotencyKey) > MaxIdempotencyKey {
-		return apperr.Invalid("input.idempotencyKey", "idempotencyKey must be 1 to %d characters", MaxIdempotencyKey)
+		return apperr.Invalid("idempotencyKey", "idempotencyKey must be 1 to %d characters", MaxIdempotencyKey)
 	}
 	p.CustomerEmail = strings.ToLower(strings.TrimSpace(p.CustomerEmail))
 	if addr, err := mail.ParseAddress(p.CustomerEmail); err != nil || addr.Address != p.CustomerEmail ||
 		len(p.CustomerEmail) > 254 || !strings.Contains(p.CustomerEmail[strings.LastIndexByte(p.CustomerEmail, '@'):], ".") {
-		return apperr.Invalid("input.customer.email", "%q is not a valid email address", p.CustomerEmail)
+		return apperr.Invalid("customer.email", "%q is not a valid email address", p.CustomerEmail)
 	}
 	p.CustomerName = trimPtr(p.CustomerName)
 	if p.CustomerName != nil {
-		if err := checkText("input.customer.name", *p.CustomerName, false, maxText); err != nil {
+		if err := checkText("customer.name", *p.CustomerName, false, maxText); err != nil {
 			return err
 		}
 	}
 	switch {
 	case len(p.Lines) == 0:
-		return apperr.Invalid("input.lines", "an order needs at least one line")
+		return apperr.Invalid("lines", "an order needs at least one line")
 	case len(p.Lines) > MaxLines:
-		return apperr.Invalid("input.lines", "an order can have at most %d lines", MaxLines)
+		return apperr.Invalid("lines", "an order can have at most %d lines", MaxLines)
 	}
 	for i := range p.Lines {
 		l := &p.Lines[i]
-		field := fmt.Sprintf("input.lines.%d", i)
+		field := fmt.Sprintf("lines.%d", i)
 		l.SKU = trimPtr(l.SKU)
 		if (l.Product == uuid.Nil) == (l.SKU == nil) {
 			return apperr.Invalid(field, "give exactly one of productId and sku")
@@ -103,22 +103,22 @@ func (p *CreateParams) normalize() error {
 		field, value string
 		required     bool
 	}{
-		{"input.shippingAddress.line1", a.Line1, true},
-		{"input.shippingAddress.city", a.City, true},
-		{"input.shippingAddress.postalCode", a.PostalCode, true},
-		{"input.shippingAddress.name", deref(a.Name), false},
-		{"input.shippingAddress.line2", deref(a.Line2), false},
+		{"shippingAddress.line1", a.Line1, true},
+		{"shippingAddress.city", a.City, true},
+		{"shippingAddress.postalCode", a.PostalCode, true},
+		{"shippingAddress.name", deref(a.Name), false},
+		{"shippingAddress.line2", deref(a.Line2), false},
 	} {
 		if err := checkText(f.field, f.value, f.required, maxText); err != nil {
 			return err
 		}
 	}
 	if !validCountry(a.CountryCode) {
-		return apperr.Invalid("input.shippingAddress.countryCode", "%q is not an ISO 3166-1 alpha-2 country code", a.CountryCode)
+		return apperr.Invalid("shippingAddress.countryCode", "%q is not an ISO 3166-1 alpha-2 country code", a.CountryCode)
 	}
 	p.Note = trimPtr(p.Note)
 	if p.Note != nil {
-		if err := checkText("input.note", *p.Note, false, MaxNote); err != nil {
+		if err := checkText("note", *p.Note, false, MaxNote); err != nil {
 			return err
 		}
 	}

@@ -11,8 +11,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordergraph/ordergraph/internal/db/dbsqlc"
 	"github.com/ordergraph/ordergraph/internal/gid"
 	"github.com/ordergraph/ordergraph/internal/money"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 // Status is an order's lifecycle state.
@@ -34,7 +36,7 @@ const (
 // Order is a placed order.
 type Order struct {
 	ID            uuid.UUID
-	StoreID       uuid.UUID
+	StoreID       tenant.StoreID
 	Number        int64
 	Status        Status
 	CustomerID    uuid.UUID
@@ -97,12 +99,12 @@ const (
 	EventCreated = "order.created"
 )
 
-// CheckFraudArgs is the first job of every order: screen it before payment. Its
-// worker arrives with the orchestration work; createOrder enqueues it already, in the
-// order's own transaction, so no order is ever left without its next step.
+// CheckFraudArgs is the first job of every order: screen it before payment.
+// createOrder enqueues it in the order's own transaction, so no order is ever left
+// without its next step.
 type CheckFraudArgs struct {
-	StoreID uuid.UUID `json:"store_id"`
-	OrderID uuid.UUID `json:"order_id"`
+	StoreID tenant.StoreID `json:"store_id"`
+	OrderID uuid.UUID      `json:"order_id"`
 }
 
 // Kind is the job's stable name.
@@ -125,3 +127,22 @@ func (l Line) Total() money.Money { return money.Of(l.TotalMinor, l.CurrencyCode
 
 // DataJSON is the event's data as a JSON string.
 func (e Event) DataJSON() string { return string(e.Data) }
+
+// The mappings of the order tables' rows to the domain types: the one place a row
+// type becomes the domain's.
+
+func fromRow(r dbsqlc.Order) Order {
+	return Order{ID: r.ID, StoreID: r.StoreID, Number: r.Number, Status: Status(r.Status), CustomerID: r.CustomerID,
+		CurrencyCode: r.CurrencyCode, SubtotalMinor: r.SubtotalMinor, TotalMinor: r.TotalMinor,
+		ShippingAddressJSON: r.ShippingAddress, Note: r.Note, IdempotencyKey: r.IdempotencyKey,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+func lineFromRow(r dbsqlc.OrderLine) Line {
+	return Line{OrderID: r.OrderID, LineNo: int(r.LineNo), ProductID: r.ProductID, SKU: r.Sku, Name: r.Name,
+		Quantity: int(r.Quantity), UnitPriceMinor: r.UnitPriceMinor, TotalMinor: r.TotalMinor, CurrencyCode: r.CurrencyCode}
+}
+
+func eventFromRow(r dbsqlc.OrderEvent) Event {
+	return Event{ID: r.ID, OrderID: r.OrderID, Type: r.Type, Message: r.Message, Data: r.Data, CreatedAt: r.CreatedAt}
+}

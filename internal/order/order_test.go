@@ -9,15 +9,15 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/db/dbtest"
 	"github.com/ordergraph/ordergraph/internal/order"
-	"github.com/ordergraph/ordergraph/internal/product"
-	"github.com/ordergraph/ordergraph/internal/store"
-	"github.com/ordergraph/ordergraph/jobs"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
@@ -25,25 +25,17 @@ func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 type bundle struct {
 	db      *db.DB
 	orders  *order.Service
-	storeID uuid.UUID
+	storeID tenant.StoreID
 }
 
 // setup creates a store with one product (SKU "P", 10.00, 1000 in stock).
 func setup(t *testing.T) bundle {
 	t.Helper()
-	ctx := context.Background()
 	pool := dbtest.AppPool(t)
 	d := db.New(pool)
-	var owner uuid.UUID
-	require.NoError(t, d.Tx(ctx, db.Scope{}, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `INSERT INTO users (email, name, password_hash) VALUES ($1, 'O', 'x') RETURNING id`,
-			uuid.NewString()+"@example.com").Scan(&owner)
-	}))
-	st, err := store.NewService(d).Create(ctx, owner, store.CreateParams{Name: "S", Slug: "s-" + uuid.NewString()[:8], CurrencyCode: "EUR"})
-	require.NoError(t, err)
-	_, err = product.NewService(d).Create(ctx, st.ID, product.CreateParams{SKU: "P", Name: "P", Price: "10.00", StockOnHand: 1000})
-	require.NoError(t, err)
-	inserter, err := jobs.NewInsertClient(pool, nil)
+	st := dbtest.NewStore(t, d, dbtest.StoreOpts{})
+	dbtest.NewProduct(t, d, st.ID, dbtest.ProductOpts{SKU: "P", Price: "10.00", Stock: 1000})
+	inserter, err := river.NewClient(riverpgxv5.New(nil), &river.Config{}) // InsertTx only
 	require.NoError(t, err)
 	return bundle{db: d, orders: order.NewService(d, inserter), storeID: st.ID}
 }
@@ -79,7 +71,7 @@ func TestStateMachineCodeAndDatabaseAgree(t *testing.T) {
 				continue
 			}
 			var moveErr error
-			err := owner.Tx(ctx, db.StoreScope(b.storeID), func(tx pgx.Tx) error {
+			err := owner.Tx(ctx, db.Store(b.storeID), func(tx pgx.Tx) error {
 				// Only the owner may switch the trigger off, and only inside this
 				// transaction, which is rolled back.
 				for _, stmt := range []string{
@@ -100,14 +92,14 @@ func TestStateMachineCodeAndDatabaseAgree(t *testing.T) {
 	}
 }
 
-func TestScreen(t *testing.T) {
+func TestReviewReasons(t *testing.T) {
 	t.Parallel()
 	o := order.Order{CurrencyCode: "EUR", TotalMinor: 4_999_99}
-	assert.Empty(t, order.Screen(o, []order.Line{{LineNo: 1, Quantity: 99, SKU: "A"}}))
+	assert.Empty(t, order.ReviewReasons(o, []order.Line{{LineNo: 1, Quantity: 99, SKU: "A"}}))
 	o.TotalMinor = 5_000_00
-	assert.Len(t, order.Screen(o, nil), 1)
-	assert.Len(t, order.Screen(order.Order{CurrencyCode: "JPY", TotalMinor: 5_000}, nil), 1, "JPY has no minor unit")
-	reasons := order.Screen(order.Order{CurrencyCode: "EUR"}, []order.Line{{LineNo: 2, Quantity: 100, SKU: "BULK"}})
+	assert.Len(t, order.ReviewReasons(o, nil), 1)
+	assert.Len(t, order.ReviewReasons(order.Order{CurrencyCode: "JPY", TotalMinor: 5_000}, nil), 1, "JPY has no minor unit")
+	reasons := order.ReviewReasons(order.Order{CurrencyCode: "EUR"}, []order.Line{{LineNo: 2, Quantity: 100, SKU: "BULK"}})
 	require.Len(t, reasons, 1)
 	assert.Contains(t, reasons[0], "BULK")
 }
@@ -120,7 +112,7 @@ func TestCreateOrderFailingAtTheCommitWritesNothing(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
 	owner := db.New(dbtest.OwnerPool(t))
-	require.NoError(t, owner.Tx(ctx, db.StoreScope(b.storeID), func(tx pgx.Tx) error {
+	require.NoError(t, owner.Tx(ctx, db.Store(b.storeID), func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM store_counters WHERE store_id = $1`, b.storeID)
 		if err == nil && tag.RowsAffected() != 1 {
 			err = fmt.Errorf("deleted %d counter rows", tag.RowsAffected())
@@ -136,7 +128,7 @@ func TestCreateOrderFailingAtTheCommitWritesNothing(t *testing.T) {
 	})
 	require.Error(t, err)
 	var products, reserved, customers, jobs int
-	require.NoError(t, owner.Tx(ctx, db.StoreScope(b.storeID), func(tx pgx.Tx) error {
+	require.NoError(t, owner.Tx(ctx, db.Store(b.storeID), func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `SELECT
 			(SELECT count(*) FROM products), (SELECT sum(stock_reserved) FROM products),
 			(SELECT count(*) FROM customers),
@@ -145,7 +137,7 @@ func TestCreateOrderFailingAtTheCommitWritesNothing(t *testing.T) {
 	assert.Equal(t, []int{1, 0, 0, 0}, []int{products, reserved, customers, jobs}, "products, stock reserved, customers, jobs")
 }
 
-func TestScreenTx(t *testing.T) {
+func TestScreen(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
@@ -155,20 +147,18 @@ func TestScreenTx(t *testing.T) {
 		want  order.Status
 		event string
 	}{{small, order.StatusAwaitingPayment, order.EventFraudCleared}, {big, order.StatusOnHold, order.EventFlagged}} {
-		screen := func() (move []db.Queued, got *order.Order) {
-			require.NoError(t, b.db.TxCommitting(ctx, db.StoreScope(b.storeID), func(tx pgx.Tx) ([]db.Queued, error) {
-				var err error
-				move, got, err = b.orders.ScreenTx(ctx, tx, b.storeID, tc.o.ID)
-				return move, err
+		screen := func() order.Order {
+			var got order.Order
+			require.NoError(t, b.db.Tx(ctx, db.Store(b.storeID), func(tx pgx.Tx) (err error) {
+				got, err = b.orders.Screen(ctx, tx, b.storeID, tc.o.ID)
+				return err
 			}))
-			return move, got
+			return got
 		}
-		move, got := screen()
-		assert.Len(t, move, 1)
+		got := screen()
 		assert.Equal(t, tc.want, got.Status, "the moved order")
 		// A second run (a retried job) changes nothing.
-		move, got = screen()
-		assert.Empty(t, move)
+		got = screen()
 		assert.Equal(t, tc.want, got.Status)
 		evs, err := b.orders.EventsByOrders(ctx, b.storeID, []uuid.UUID{tc.o.ID})
 		require.NoError(t, err)

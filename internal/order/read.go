@@ -12,88 +12,59 @@ import (
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/db/dbsqlc"
 	"github.com/ordergraph/ordergraph/internal/money"
 	"github.com/ordergraph/ordergraph/internal/page"
-	"github.com/ordergraph/ordergraph/internal/product"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
-// Get returns order id of storeID.
-func (s *Service) Get(ctx context.Context, storeID, id uuid.UUID) (Order, error) {
+// Get returns order id of storeID, or NOT_FOUND.
+func (s *Service) Get(ctx context.Context, storeID tenant.StoreID, id uuid.UUID) (Order, error) {
 	var o Order
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		var err error
-		o, err = scan(q.QueryRow(ctx, `SELECT `+columns+` FROM orders WHERE store_id = $1 AND id = $2`, storeID, id))
-		return err
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		row, err := queries.OrderGetByID(ctx, q, dbsqlc.OrderGetByIDParams{StoreID: storeID, ID: id})
+		o = fromRow(row)
+		return db.NotFound(err, "order")
 	})
 	return o, err
 }
 
-// GetMany returns storeID's orders with the given ids.
-func (s *Service) GetMany(ctx context.Context, storeID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Order, error) {
-	os, err := db.Query(ctx, s.db, db.StoreScope(storeID), scanRows,
-		`SELECT `+columns+` FROM orders WHERE store_id = $1 AND id = ANY($2)`, storeID, ids)
-	out := make(map[uuid.UUID]Order, len(os))
-	for _, o := range os {
-		out[o.ID] = o
-	}
+// GetMany returns storeID's orders with the given ids (missing ones are absent).
+func (s *Service) GetMany(ctx context.Context, storeID tenant.StoreID, ids []uuid.UUID) (map[uuid.UUID]Order, error) {
+	out := make(map[uuid.UUID]Order, len(ids))
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		rows, err := queries.OrderGetMany(ctx, q, dbsqlc.OrderGetManyParams{StoreID: storeID, Ids: ids})
+		for _, r := range rows {
+			out[r.ID] = fromRow(r)
+		}
+		return err
+	})
 	return out, err
 }
 
 // LinesByOrders returns the lines of the given orders, in line order.
-func (s *Service) LinesByOrders(ctx context.Context, storeID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID][]Line, error) {
+func (s *Service) LinesByOrders(ctx context.Context, storeID tenant.StoreID, orderIDs []uuid.UUID) (map[uuid.UUID][]Line, error) {
 	out := make(map[uuid.UUID][]Line, len(orderIDs))
-	err := s.db.ReadAll(ctx, db.StoreScope(storeID), LinesQuery(storeID, orderIDs, out))
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		rows, err := queries.OrderLineListByOrders(ctx, q, dbsqlc.OrderLineListByOrdersParams{StoreID: storeID, OrderIds: orderIDs})
+		for _, r := range rows {
+			out[r.OrderID] = append(out[r.OrderID], lineFromRow(r))
+		}
+		return err
+	})
 	return out, err
 }
 
-// LinesQuery is LinesByOrders' query for a db.ReadAll: it puts the lines into out.
-func LinesQuery(storeID uuid.UUID, orderIDs []uuid.UUID, out map[uuid.UUID][]Line) db.Queued {
-	return db.Into(`SELECT `+lineColumns+` FROM order_lines WHERE store_id = $1 AND order_id = ANY($2) ORDER BY order_id, line_no`,
-		[]any{storeID, orderIDs}, db.StructsByPos[Line], func(lines []Line) {
-			for _, l := range lines {
-				out[l.OrderID] = append(out[l.OrderID], l)
-			}
-		})
-}
-
-// linesWithProductsSQL is LinesQuery's statement joined with the lines' products.
-var linesWithProductsSQL = `SELECT ` + db.Qualify("l", lineColumns) + `, ` + product.Columns("p") + `
-	FROM order_lines l JOIN products p ON p.store_id = l.store_id AND p.id = l.product_id
-	WHERE l.store_id = $1 AND l.order_id = ANY($2) ORDER BY l.order_id, l.line_no`
-
-// LinesWithProductsQuery is LinesQuery and the lines' products in one statement (a
-// join, so the lines are read once): the lines go into lines, their products into
-// products.
-func LinesWithProductsQuery(storeID uuid.UUID, orderIDs []uuid.UUID, lines map[uuid.UUID][]Line,
-	products map[uuid.UUID]product.Product) db.Queued {
-	return db.Queued{SQL: linesWithProductsSQL,
-		Args: []any{storeID, orderIDs},
-		Scan: func(rows pgx.Rows) error {
-			defer rows.Close()
-			var l Line
-			var p product.Product
-			dest := append([]any{&l.OrderID, &l.LineNo, &l.ProductID, &l.SKU, &l.Name, &l.Quantity, &l.UnitPriceMinor,
-				&l.TotalMinor, &l.CurrencyCode}, p.ScanTargets()...)
-			for rows.Next() {
-				if err := rows.Scan(dest...); err != nil {
-					return err
-				}
-				lines[l.OrderID] = append(lines[l.OrderID], l)
-				products[p.ID] = p
-			}
-			return rows.Err()
-		}}
-}
-
 // EventsByOrders returns the timelines of the given orders, oldest first.
-func (s *Service) EventsByOrders(ctx context.Context, storeID uuid.UUID, orderIDs []uuid.UUID) (map[uuid.UUID][]Event, error) {
-	evs, err := db.Query(ctx, s.db, db.StoreScope(storeID), db.StructsByPos[Event],
-		`SELECT id, order_id, type, message, data, created_at
-		FROM order_events WHERE store_id = $1 AND order_id = ANY($2) ORDER BY order_id, id`, storeID, orderIDs)
+func (s *Service) EventsByOrders(ctx context.Context, storeID tenant.StoreID, orderIDs []uuid.UUID) (map[uuid.UUID][]Event, error) {
 	out := make(map[uuid.UUID][]Event, len(orderIDs))
-	for _, e := range evs {
-		out[e.OrderID] = append(out[e.OrderID], e)
-	}
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		rows, err := queries.OrderEventListByOrders(ctx, q, dbsqlc.OrderEventListByOrdersParams{StoreID: storeID, OrderIds: orderIDs})
+		for _, r := range rows {
+			out[r.OrderID] = append(out[r.OrderID], eventFromRow(r))
+		}
+		return err
+	})
 	return out, err
 }
 
@@ -153,7 +124,7 @@ func (p ListParams) Cursor(o Order) page.Cursor {
 
 // where builds the filter. Totals are compared in minor units of the store's currency,
 // which costs one more read when a total bound is given.
-func (s *Service) where(ctx context.Context, storeID uuid.UUID, p ListParams) (*db.Filter, error) {
+func (s *Service) where(ctx context.Context, storeID tenant.StoreID, p ListParams) (*db.Filter, error) {
 	w := &db.Filter{}
 	w.Add("o.store_id = ?", storeID)
 	if len(p.Statuses) > 0 {
@@ -180,8 +151,9 @@ func (s *Service) where(ctx context.Context, storeID uuid.UUID, p ListParams) (*
 	}
 	if p.TotalMin != nil || p.TotalMax != nil {
 		var currency string
-		err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-			return q.QueryRow(ctx, `SELECT currency_code FROM stores WHERE id = $1`, storeID).Scan(&currency)
+		err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) (err error) {
+			currency, err = queries.StoreGetCurrency(ctx, q, storeID)
+			return err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("store currency: %w", err)
@@ -190,7 +162,7 @@ func (s *Service) where(ctx context.Context, storeID uuid.UUID, p ListParams) (*
 			v     *string
 			field string
 			op    string
-		}{{p.TotalMin, "filter.totalMin", ">="}, {p.TotalMax, "filter.totalMax", "<="}} {
+		}{{p.TotalMin, FieldTotalMin, ">="}, {p.TotalMax, FieldTotalMax, "<="}} {
 			if b.v == nil {
 				continue
 			}
@@ -204,8 +176,45 @@ func (s *Service) where(ctx context.Context, storeID uuid.UUID, p ListParams) (*
 	return w, nil
 }
 
+// Fields of ListParams that can be at fault (apperr.Error.Field).
+const (
+	FieldTotalMin = "totalMin"
+	FieldTotalMax = "totalMax"
+	FieldAfter    = "after"
+)
+
 // List returns a page of storeID's orders.
-func (s *Service) List(ctx context.Context, storeID uuid.UUID, p ListParams, args page.Args) ([]Order, bool, error) {
+//
+// Hand-written SQL: its WHERE and ORDER BY depend on the filter and the ordering.
+func (s *Service) List(ctx context.Context, storeID tenant.StoreID, p ListParams, args page.Args) ([]Order, bool, error) {
+	sql, sqlArgs, err := s.listSQL(ctx, storeID, p, args)
+	if err != nil {
+		return nil, false, err
+	}
+	var out []Order
+	err = s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		out, err = collectOrders(q.Query(ctx, sql, sqlArgs...))
+		return err
+	})
+	out, more := page.Trim(out, args.First)
+	return out, more, err
+}
+
+func collectOrders(rows pgx.Rows, err error) ([]Order, error) {
+	if err != nil {
+		return nil, err
+	}
+	os, err := pgx.CollectRows(rows, pgx.RowToStructByName[dbsqlc.Order])
+	out := make([]Order, len(os))
+	for i, o := range os {
+		out[i] = fromRow(o)
+	}
+	return out, err
+}
+
+// listSQL is List's statement: the page's orders and one more, to tell whether more
+// follow.
+func (s *Service) listSQL(ctx context.Context, storeID tenant.StoreID, p ListParams, args page.Args) (string, []any, error) {
 	col := map[SortField]string{SortCreatedAt: "o.created_at", SortNumber: "o.number", SortTotal: "o.total_minor"}[p.sortBy()]
 	dir, cmp := "ASC", ">"
 	if p.Desc {
@@ -213,12 +222,13 @@ func (s *Service) List(ctx context.Context, storeID uuid.UUID, p ListParams, arg
 	}
 	w, err := s.where(ctx, storeID, p)
 	if err != nil {
-		return nil, false, err
+		return "", nil, err
 	}
 	if c := args.After; c != nil {
+		bad := apperr.Invalid(FieldAfter, "after is not a cursor returned by this connection")
 		id, err := uuid.Parse(c.ID)
 		if err != nil {
-			return nil, false, apperr.Invalid("after", "after is not a cursor returned by this connection")
+			return "", nil, bad
 		}
 		var v any
 		if p.sortBy() == SortCreatedAt {
@@ -227,28 +237,24 @@ func (s *Service) List(ctx context.Context, storeID uuid.UUID, p ListParams, arg
 			v, err = strconv.ParseInt(c.Value, 10, 64)
 		}
 		if err != nil {
-			return nil, false, apperr.Invalid("after", "after is not a cursor returned by this connection")
+			return "", nil, bad
 		}
 		w.Add("("+col+", o.id) "+cmp+" (?, ?)", v, id)
 	}
-	sql := `SELECT ` + prefixed("o.", columns) + ` FROM orders o WHERE ` + w.Where() +
+	sql := `SELECT o.* FROM orders o WHERE ` + w.Where() +
 		` ORDER BY ` + col + ` ` + dir + `, o.id ` + dir + ` LIMIT ` + w.Arg(args.First+1)
-	return db.Page(ctx, s.db, db.StoreScope(storeID), args.First, sql, w.Args, scanRows)
+	return sql, w.Args, nil
 }
 
 // Count returns how many of storeID's orders match p.
-func (s *Service) Count(ctx context.Context, storeID uuid.UUID, p ListParams) (int, error) {
+func (s *Service) Count(ctx context.Context, storeID tenant.StoreID, p ListParams) (int, error) {
 	w, err := s.where(ctx, storeID, p)
 	if err != nil {
 		return 0, err
 	}
-	return db.Count(ctx, s.db, db.StoreScope(storeID), "orders o", w)
-}
-
-func prefixed(prefix, cols string) string {
-	parts := strings.Split(cols, ",")
-	for i, c := range parts {
-		parts[i] = prefix + strings.TrimSpace(c)
-	}
-	return strings.Join(parts, ", ")
+	var n int
+	err = s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		return q.QueryRow(ctx, `SELECT count(*) FROM orders o WHERE `+w.Where(), w.Args...).Scan(&n)
+	})
+	return n, err
 }

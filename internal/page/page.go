@@ -78,3 +78,12 @@ func (c Cursor) TimeID() (time.Time, uuid.UUID, error) {
 	}
 	return t, id, nil
 }
+
+// Trim cuts rows, fetched with a LIMIT of first+1, to the page: the first rows and
+// whether more follow.
+func Trim[T any](rows []T, first int) ([]T, bool) {
+	if len(rows) > first {
+		return rows[:first], true
+	}
+	return rows, false
+}

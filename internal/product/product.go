@@ -6,7 +6,6 @@ package product
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -17,14 +16,16 @@ import (
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/db/dbsqlc"
 	"github.com/ordergraph/ordergraph/internal/gid"
 	"github.com/ordergraph/ordergraph/internal/money"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 // Product is a sellable item with its stock.
 type Product struct {
 	ID                uuid.UUID
-	StoreID           uuid.UUID
+	StoreID           tenant.StoreID
 	SKU               string
 	Name              string
 	PriceMinor        int64
@@ -49,31 +50,23 @@ const (
 	MaxNameLen = 200
 )
 
-const columns = `id, store_id, sku, name, price_minor, currency_code, stock_on_hand, stock_reserved,
-	low_stock_threshold, created_at, updated_at`
-
-// ScanTargets are the destinations of a row of Columns, in order.
-func (p *Product) ScanTargets() []any {
-	return []any{&p.ID, &p.StoreID, &p.SKU, &p.Name, &p.PriceMinor, &p.CurrencyCode, &p.StockOnHand,
-		&p.StockReserved, &p.LowStockThreshold, &p.CreatedAt, &p.UpdatedAt}
+// FromRow maps a products row to a Product: the one place the row type becomes the
+// domain's.
+func FromRow(r dbsqlc.Product) Product {
+	return Product{ID: r.ID, StoreID: r.StoreID, SKU: r.Sku, Name: r.Name, PriceMinor: r.PriceMinor,
+		CurrencyCode: r.CurrencyCode, StockOnHand: int(r.StockOnHand), StockReserved: int(r.StockReserved),
+		LowStockThreshold: int(r.LowStockThreshold), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
-// Columns is the product columns ScanTargets reads, each qualified by alias (a join's
-// name for the products table).
-func Columns(alias string) string { return db.Qualify(alias, columns) }
-
-func scan(row pgx.Row) (Product, error) {
-	var p Product
-	err := row.Scan(p.ScanTargets()...)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return p, apperr.NotFoundf("product not found")
+func fromRows(rows []dbsqlc.Product) []Product {
+	out := make([]Product, len(rows))
+	for i, r := range rows {
+		out[i] = FromRow(r)
 	}
-	return p, err
+	return out
 }
 
-func scanRows(rows pgx.Rows) ([]Product, error) {
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Product, error) { return scan(r) })
-}
+var queries = dbsqlc.New()
 
 // Service manages the catalog.
 type Service struct {
@@ -92,77 +85,91 @@ type CreateParams struct {
 	LowStockThreshold *int
 }
 
-func validSKU(field, sku string) (string, error) {
+// The fields a product's input can be at fault in (apperr.Error.Field); the API maps
+// them to its own argument paths.
+const (
+	FieldSKU               = "sku"
+	FieldName              = "name"
+	FieldPrice             = "price"
+	FieldStockOnHand       = "stockOnHand"
+	FieldLowStockThreshold = "lowStockThreshold"
+	FieldDelta             = "delta"
+	FieldReason            = "reason"
+)
+
+func validSKU(sku string) (string, error) {
 	sku = strings.TrimSpace(sku)
 	if sku == "" || len(sku) > MaxSKULen || strings.ContainsAny(sku, " \t\r\n") {
-		return "", apperr.Invalid(field, "sku must be 1 to %d characters without spaces", MaxSKULen)
+		return "", apperr.Invalid(FieldSKU, "sku must be 1 to %d characters without spaces", MaxSKULen)
 	}
 	return sku, nil
 }
 
-func validName(field, name string) (string, error) {
+func validName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > MaxNameLen {
-		return "", apperr.Invalid(field, "name must be 1 to %d characters", MaxNameLen)
+		return "", apperr.Invalid(FieldName, "name must be 1 to %d characters", MaxNameLen)
 	}
 	return name, nil
 }
 
-func validThreshold(field string, n int) error {
+func validThreshold(n int) error {
 	if n < 0 || n > MaxStock {
-		return apperr.Invalid(field, "lowStockThreshold must be between 0 and %d", MaxStock)
+		return apperr.Invalid(FieldLowStockThreshold, "lowStockThreshold must be between 0 and %d", MaxStock)
 	}
 	return nil
 }
 
-func parsePrice(field, price, currency string) (int64, error) {
+// parsePrice parses price in the currency of storeID, read in tx.
+func parsePrice(ctx context.Context, tx pgx.Tx, storeID tenant.StoreID, price string) (int64, string, error) {
+	currency, err := queries.StoreGetCurrency(ctx, tx, storeID)
+	if err != nil {
+		return 0, "", fmt.Errorf("store currency: %w", err)
+	}
 	minor, err := money.ParseMinor(price, currency)
 	if err != nil {
-		return 0, apperr.Invalid(field, "price: %v", err)
+		return 0, "", apperr.Invalid(FieldPrice, "price: %v", err)
 	}
-	return minor, nil
+	return minor, currency, nil
 }
 
 // Create adds a product to storeID's catalog, recording its initial stock.
-func (s *Service) Create(ctx context.Context, storeID uuid.UUID, p CreateParams) (Product, error) {
+func (s *Service) Create(ctx context.Context, storeID tenant.StoreID, p CreateParams) (Product, error) {
 	var err error
-	if p.SKU, err = validSKU("input.sku", p.SKU); err != nil {
+	if p.SKU, err = validSKU(p.SKU); err != nil {
 		return Product{}, err
 	}
-	if p.Name, err = validName("input.name", p.Name); err != nil {
+	if p.Name, err = validName(p.Name); err != nil {
 		return Product{}, err
 	}
 	if p.StockOnHand < 0 || p.StockOnHand > MaxStock {
-		return Product{}, apperr.Invalid("input.stockOnHand", "stockOnHand must be between 0 and %d", MaxStock)
+		return Product{}, apperr.Invalid(FieldStockOnHand, "stockOnHand must be between 0 and %d", MaxStock)
 	}
 	threshold := 0
 	if p.LowStockThreshold != nil {
 		threshold = *p.LowStockThreshold
-		if err := validThreshold("input.lowStockThreshold", threshold); err != nil {
+		if err := validThreshold(threshold); err != nil {
 			return Product{}, err
 		}
 	}
 	var out Product
-	err = s.db.Tx(ctx, db.StoreScope(storeID), func(tx pgx.Tx) error {
-		currency, err := storeCurrency(ctx, tx, storeID)
+	err = s.db.Tx(ctx, db.Store(storeID), func(tx pgx.Tx) error {
+		price, currency, err := parsePrice(ctx, tx, storeID, p.Price)
 		if err != nil {
 			return err
 		}
-		price, err := parsePrice("input.price", p.Price, currency)
-		if err != nil {
-			return err
-		}
-		out, err = scan(tx.QueryRow(ctx, `INSERT INTO products (store_id, sku, name, price_minor, currency_code,
-				stock_on_hand, low_stock_threshold) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+columns,
-			storeID, p.SKU, p.Name, price, currency, p.StockOnHand, threshold))
+		row, err := queries.ProductCreate(ctx, tx, dbsqlc.ProductCreateParams{StoreID: storeID, Sku: p.SKU,
+			Name: p.Name, PriceMinor: price, CurrencyCode: currency, StockOnHand: int32(p.StockOnHand),
+			LowStockThreshold: int32(threshold)})
 		if c, ok := db.IsUniqueViolation(err); ok && strings.Contains(c, "sku") {
-			return &apperr.Error{Code: apperr.Conflict, Field: "input.sku", Message: fmt.Sprintf("sku %q already exists in this store", p.SKU)}
+			return &apperr.Error{Code: apperr.Conflict, Field: FieldSKU, Message: fmt.Sprintf("sku %q already exists in this store", p.SKU)}
 		}
 		if err != nil {
 			return fmt.Errorf("insert product: %w", err)
 		}
+		out = FromRow(row)
 		if p.StockOnHand > 0 {
-			return recordMovement(ctx, tx, storeID, out.ID, p.StockOnHand, "initial stock")
+			return recordMovement(ctx, tx, storeID, out.ID, p.StockOnHand, "initial stock", nil)
 		}
 		return nil
 	})
@@ -178,124 +185,111 @@ type UpdateParams struct {
 
 // Update changes a product's name, price or threshold. Prices of existing orders do
 // not change: order lines keep the price they were placed at.
-func (s *Service) Update(ctx context.Context, storeID, id uuid.UUID, p UpdateParams) (Product, error) {
-	var name *string
+func (s *Service) Update(ctx context.Context, storeID tenant.StoreID, id uuid.UUID, p UpdateParams) (Product, error) {
+	arg := dbsqlc.ProductUpdateParams{StoreID: storeID, ID: id}
 	if p.Name != nil {
-		n, err := validName("input.name", *p.Name)
+		n, err := validName(*p.Name)
 		if err != nil {
 			return Product{}, err
 		}
-		name = &n
+		arg.Name = &n
 	}
 	if p.LowStockThreshold != nil {
-		if err := validThreshold("input.lowStockThreshold", *p.LowStockThreshold); err != nil {
+		if err := validThreshold(*p.LowStockThreshold); err != nil {
 			return Product{}, err
 		}
+		t := int32(*p.LowStockThreshold)
+		arg.LowStockThreshold = &t
 	}
 	var out Product
-	err := s.db.Tx(ctx, db.StoreScope(storeID), func(tx pgx.Tx) error {
-		var price *int64
+	err := s.db.Tx(ctx, db.Store(storeID), func(tx pgx.Tx) error {
 		if p.Price != nil {
-			currency, err := storeCurrency(ctx, tx, storeID)
+			minor, _, err := parsePrice(ctx, tx, storeID, *p.Price)
 			if err != nil {
 				return err
 			}
-			minor, err := parsePrice("input.price", *p.Price, currency)
-			if err != nil {
-				return err
-			}
-			price = &minor
+			arg.PriceMinor = &minor
 		}
-		var err error
-		out, err = scan(tx.QueryRow(ctx, `UPDATE products SET name = COALESCE($3, name),
-				price_minor = COALESCE($4, price_minor), low_stock_threshold = COALESCE($5, low_stock_threshold),
-				updated_at = now()
-			WHERE store_id = $1 AND id = $2 RETURNING `+columns, storeID, id, name, price, p.LowStockThreshold))
-		return err
+		row, err := queries.ProductUpdate(ctx, tx, arg)
+		if err != nil {
+			return db.NotFound(err, "product")
+		}
+		out = FromRow(row)
+		return nil
 	})
 	return out, err
 }
 
 // AdjustStock changes stock on hand by delta and records why. Stock on hand can never
 // drop below what open orders have reserved.
-func (s *Service) AdjustStock(ctx context.Context, storeID, id uuid.UUID, delta int, reason string) (Product, error) {
+func (s *Service) AdjustStock(ctx context.Context, storeID tenant.StoreID, id uuid.UUID, delta int, reason string) (Product, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		reason = "manual adjustment"
 	}
 	if delta == 0 || delta < -MaxStock || delta > MaxStock {
-		return Product{}, apperr.Invalid("delta", "delta must be non-zero and between -%d and %d", MaxStock, MaxStock)
+		return Product{}, apperr.Invalid(FieldDelta, "delta must be non-zero and between -%d and %d", MaxStock, MaxStock)
 	}
 	if utf8.RuneCountInString(reason) > 500 {
-		return Product{}, apperr.Invalid("reason", "reason must be at most 500 characters")
+		return Product{}, apperr.Invalid(FieldReason, "reason must be at most 500 characters")
 	}
 	var out Product
-	err := s.db.Tx(ctx, db.StoreScope(storeID), func(tx pgx.Tx) error {
-		cur, err := scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM products WHERE store_id = $1 AND id = $2 FOR UPDATE`, storeID, id))
+	err := s.db.Tx(ctx, db.Store(storeID), func(tx pgx.Tx) error {
+		cur, err := queries.ProductGetByIDForUpdate(ctx, tx, dbsqlc.ProductGetByIDForUpdateParams{StoreID: storeID, ID: id})
 		if err != nil {
-			return err
+			return db.NotFound(err, "product")
 		}
-		next := cur.StockOnHand + delta
-		if next < cur.StockReserved {
-			return &apperr.Error{Code: apperr.BadUserInput, Field: "delta", Message: fmt.Sprintf(
-				"stock on hand would be %d, below the %d units reserved by open orders", next, cur.StockReserved)}
+		next := int(cur.StockOnHand) + delta
+		if next < int(cur.StockReserved) {
+			return apperr.Invalid(FieldDelta, "stock on hand would be %d, below the %d units reserved by open orders",
+				next, cur.StockReserved)
 		}
 		if next > MaxStock {
-			return apperr.Invalid("delta", "stock on hand would exceed %d", MaxStock)
+			return apperr.Invalid(FieldDelta, "stock on hand would exceed %d", MaxStock)
 		}
-		out, err = scan(tx.QueryRow(ctx, `UPDATE products SET stock_on_hand = $3, updated_at = now()
-			WHERE store_id = $1 AND id = $2 RETURNING `+columns, storeID, id, next))
+		row, err := queries.ProductSetStockOnHand(ctx, tx, dbsqlc.ProductSetStockOnHandParams{StoreID: storeID,
+			ID: id, StockOnHand: int32(next)})
 		if err != nil {
 			return err
 		}
-		return recordMovement(ctx, tx, storeID, id, delta, reason)
+		out = FromRow(row)
+		return recordMovement(ctx, tx, storeID, id, delta, reason, nil)
 	})
 	return out, err
 }
 
-func recordMovement(ctx context.Context, tx pgx.Tx, storeID, productID uuid.UUID, delta int, reason string) error {
-	_, err := tx.Exec(ctx, `INSERT INTO stock_movements (store_id, product_id, delta, reason) VALUES ($1, $2, $3, $4)`,
-		storeID, productID, delta, reason)
+// recordMovement records a change of stock on hand and why (for an order, orderID).
+func recordMovement(ctx context.Context, tx pgx.Tx, storeID tenant.StoreID, productID uuid.UUID, delta int, reason string, orderID *uuid.UUID) error {
+	err := queries.StockMovementCreate(ctx, tx, dbsqlc.StockMovementCreateParams{StoreID: storeID,
+		ProductID: productID, Delta: int32(delta), Reason: reason, OrderID: orderID})
 	if err != nil {
 		return fmt.Errorf("record stock movement: %w", err)
 	}
 	return nil
 }
 
-func storeCurrency(ctx context.Context, q db.Querier, storeID uuid.UUID) (string, error) {
-	var c string
-	err := q.QueryRow(ctx, `SELECT currency_code FROM stores WHERE id = $1`, storeID).Scan(&c)
-	if err != nil {
-		return "", fmt.Errorf("store currency: %w", err)
-	}
-	return c, nil
-}
-
-// Get returns product id of storeID.
-func (s *Service) Get(ctx context.Context, storeID, id uuid.UUID) (Product, error) {
+// Get returns product id of storeID, or NOT_FOUND.
+func (s *Service) Get(ctx context.Context, storeID tenant.StoreID, id uuid.UUID) (Product, error) {
 	var p Product
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		var err error
-		p, err = scan(q.QueryRow(ctx, `SELECT `+columns+` FROM products WHERE store_id = $1 AND id = $2`, storeID, id))
-		return err
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		row, err := queries.ProductGetByID(ctx, q, dbsqlc.ProductGetByIDParams{StoreID: storeID, ID: id})
+		p = FromRow(row)
+		return db.NotFound(err, "product")
 	})
 	return p, err
 }
 
 // GetMany returns the products of storeID with the given ids (missing ones are absent).
-func (s *Service) GetMany(ctx context.Context, storeID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Product, error) {
+func (s *Service) GetMany(ctx context.Context, storeID tenant.StoreID, ids []uuid.UUID) (map[uuid.UUID]Product, error) {
 	out := make(map[uuid.UUID]Product, len(ids))
-	err := s.db.ReadAll(ctx, db.StoreScope(storeID), db.Into(
-		`SELECT `+columns+` FROM products WHERE store_id = $1 AND id = ANY($2)`, []any{storeID, ids}, scanRows, into(out)))
-	return out, err
-}
-
-func into(out map[uuid.UUID]Product) func([]Product) {
-	return func(ps []Product) {
-		for _, p := range ps {
-			out[p.ID] = p
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		rows, err := queries.ProductGetMany(ctx, q, dbsqlc.ProductGetManyParams{StoreID: storeID, Ids: ids})
+		for _, r := range rows {
+			out[r.ID] = FromRow(r)
 		}
-	}
+		return err
+	})
+	return out, err
 }
 
 // GID is p's global id in the API.

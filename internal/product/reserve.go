@@ -1,6 +1,7 @@
 package product
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -9,7 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
-	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/db/dbsqlc"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 // Demand asks for Quantity units of one product, named by ID or by SKU. Field names
@@ -21,64 +23,38 @@ type Demand struct {
 	Field    string
 }
 
-// Reservation reserves stock for an order's demands inside the caller's transaction, in
-// steps the caller pipelines with statements of its own (db.Send):
-//
-//	r := product.NewReservation(storeID, demands)
-//	db.Send(ctx, tx, …, r.Lock())          // lock the products
-//	products, reserve, err := r.Check()    // does each exist, with enough available?
-//	db.Send(ctx, tx, reserve, …)           // reserve the stock
+// Reserve reserves stock for an order's demands inside the caller's transaction and
+// returns the product each demand resolved to (in the same order).
 //
 // The products are locked in id order, so concurrent orders cannot deadlock, and stock
-// is reserved only when every product has enough available: a short product fails the
-// whole order with INSUFFICIENT_STOCK naming every short SKU. The table's CHECK
-// (stock_reserved <= stock_on_hand) backs this up.
-type Reservation struct {
-	storeID uuid.UUID
-	demands []Demand
-	locked  []Product
-}
-
-// NewReservation prepares the reservation of demands in storeID.
-func NewReservation(storeID uuid.UUID, demands []Demand) *Reservation {
-	return &Reservation{storeID: storeID, demands: demands}
-}
-
-// Lock is the statement that locks the demanded products, in id order.
-func (r *Reservation) Lock() db.Queued {
+// is reserved only when every product has enough available: a demand naming no product
+// of the store is BAD_USER_INPUT at its Field, and a short product fails the whole order
+// with INSUFFICIENT_STOCK naming every short SKU. The table's CHECK (stock_reserved <=
+// stock_on_hand) backs this up.
+func Reserve(ctx context.Context, tx pgx.Tx, storeID tenant.StoreID, demands []Demand) ([]Product, error) {
 	var ids []uuid.UUID
 	var skus []string
-	for _, d := range r.demands {
+	for _, d := range demands {
 		if d.ID != uuid.Nil {
 			ids = append(ids, d.ID)
 		} else {
 			skus = append(skus, d.SKU)
 		}
 	}
-	return db.Queued{SQL: `SELECT ` + columns + ` FROM products
-		WHERE store_id = $1 AND (id = ANY($2) OR sku = ANY($3)) ORDER BY id FOR UPDATE`,
-		Args: []any{r.storeID, ids, skus},
-		Scan: func(rows pgx.Rows) (err error) {
-			if r.locked, err = scanRows(rows); err != nil {
-				return fmt.Errorf("lock products: %w", err)
-			}
-			return nil
-		}}
-}
-
-// Check checks the locked products against the demands. It returns the product each
-// demand resolved to (same order) and the statement that reserves their stock, or
-// BAD_USER_INPUT for a product that does not exist and INSUFFICIENT_STOCK.
-func (r *Reservation) Check() ([]Product, db.Queued, error) {
-	byID := make(map[uuid.UUID]*Product, len(r.locked))
-	bySKU := make(map[string]*Product, len(r.locked))
-	for i := range r.locked {
-		byID[r.locked[i].ID], bySKU[r.locked[i].SKU] = &r.locked[i], &r.locked[i]
+	rows, err := queries.ProductLockForOrder(ctx, tx, dbsqlc.ProductLockForOrderParams{StoreID: storeID, Ids: ids, Skus: skus})
+	if err != nil {
+		return nil, fmt.Errorf("lock products: %w", err)
+	}
+	locked := fromRows(rows)
+	byID := make(map[uuid.UUID]*Product, len(locked))
+	bySKU := make(map[string]*Product, len(locked))
+	for i := range locked {
+		byID[locked[i].ID], bySKU[locked[i].SKU] = &locked[i], &locked[i]
 	}
 
-	out := make([]Product, len(r.demands))
+	out := make([]Product, len(demands))
 	want := map[uuid.UUID]int{}
-	for i, d := range r.demands {
+	for i, d := range demands {
 		p := byID[d.ID]
 		if d.ID == uuid.Nil {
 			p = bySKU[d.SKU]
@@ -88,7 +64,7 @@ func (r *Reservation) Check() ([]Product, db.Queued, error) {
 			if d.ID != uuid.Nil {
 				what = "product " + d.ID.String()
 			}
-			return nil, db.Queued{}, apperr.Invalid(d.Field, "%s does not exist in this store", what)
+			return nil, apperr.Invalid(d.Field, "%s does not exist in this store", what)
 		}
 		out[i] = *p
 		want[p.ID] += d.Quantity
@@ -105,17 +81,17 @@ func (r *Reservation) Check() ([]Product, db.Queued, error) {
 	if len(short) > 0 {
 		sort.Strings(short)
 		sort.Slice(details, func(i, j int) bool { return details[i]["sku"].(string) < details[j]["sku"].(string) })
-		return nil, db.Queued{}, &apperr.Error{Code: apperr.InsufficientStock,
+		return nil, &apperr.Error{Code: apperr.InsufficientStock,
 			Message: "not enough stock for " + strings.Join(short, ", "),
 			Details: map[string]any{"skus": short, "shortages": details}}
 	}
 
-	resIDs := make([]uuid.UUID, 0, len(want))
-	resQty := make([]int32, 0, len(want))
+	arg := dbsqlc.ProductReserveParams{StoreID: storeID}
 	for id, q := range want {
-		resIDs, resQty = append(resIDs, id), append(resQty, int32(q))
+		arg.Ids, arg.Quantities = append(arg.Ids, id), append(arg.Quantities, int32(q))
 	}
-	return out, db.Exec(`UPDATE products p SET stock_reserved = p.stock_reserved + r.qty, updated_at = now()
-		FROM unnest($2::uuid[], $3::int[]) AS r(id, qty) WHERE p.store_id = $1 AND p.id = r.id`,
-		r.storeID, resIDs, resQty), nil
+	if err := queries.ProductReserve(ctx, tx, arg); err != nil {
+		return nil, fmt.Errorf("reserve stock: %w", err)
+	}
+	return out, nil
 }

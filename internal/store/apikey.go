@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -16,7 +15,9 @@ import (
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/db/dbsqlc"
 	"github.com/ordergraph/ordergraph/internal/gid"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 // APIKeyPrefix starts every API key secret, so a bearer credential is recognisable as
@@ -27,7 +28,7 @@ const APIKeyPrefix = "og_"
 // (a fast hash is right for 256 random bits) and a short prefix for recognition.
 type APIKey struct {
 	ID         uuid.UUID
-	StoreID    uuid.UUID
+	StoreID    tenant.StoreID
 	Name       string
 	Role       Role
 	Prefix     string
@@ -42,17 +43,14 @@ func HashAPIKey(secret string) []byte {
 	return h[:]
 }
 
-const apiKeyColumns = `id, store_id, name, role, key_prefix, created_at, last_used_at, revoked_at`
-
-func scanAPIKey(row pgx.Row) (APIKey, error) {
-	var k APIKey
-	err := row.Scan(&k.ID, &k.StoreID, &k.Name, &k.Role, &k.Prefix, &k.CreatedAt, &k.LastUsedAt, &k.RevokedAt)
-	return k, err
+func apiKeyFromRow(r dbsqlc.ApiKey) APIKey {
+	return APIKey{ID: r.ID, StoreID: r.StoreID, Name: r.Name, Role: Role(r.Role), Prefix: r.KeyPrefix,
+		CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
 }
 
 // CreateAPIKey creates a key for storeID and returns it with its secret, which is
 // shown this once. The creator may not create a key above their own role.
-func (s *Service) CreateAPIKey(ctx context.Context, storeID uuid.UUID, creator Role, createdBy uuid.UUID, name string, role Role) (APIKey, string, error) {
+func (s *Service) CreateAPIKey(ctx context.Context, storeID tenant.StoreID, creator Role, createdBy uuid.UUID, name string, role Role) (APIKey, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > 100 {
 		return APIKey{}, "", apperr.Invalid("name", "name must be 1 to 100 characters")
@@ -73,11 +71,10 @@ func (s *Service) CreateAPIKey(ctx context.Context, storeID uuid.UUID, creator R
 		by = &createdBy
 	}
 	var key APIKey
-	err := s.db.Tx(ctx, db.StoreScope(storeID), func(tx pgx.Tx) error {
-		var err error
-		key, err = scanAPIKey(tx.QueryRow(ctx, `INSERT INTO api_keys (store_id, name, role, key_prefix, key_hash, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+apiKeyColumns,
-			storeID, name, role, secret[:len(APIKeyPrefix)+6], HashAPIKey(secret), by))
+	err := s.db.Tx(ctx, db.Store(storeID), func(tx pgx.Tx) error {
+		row, err := queries.APIKeyCreate(ctx, tx, dbsqlc.APIKeyCreateParams{StoreID: storeID, Name: name,
+			Role: dbsqlc.MemberRole(role), KeyPrefix: secret[:len(APIKeyPrefix)+6], KeyHash: HashAPIKey(secret), CreatedBy: by})
+		key = apiKeyFromRow(row)
 		return err
 	})
 	if err != nil {
@@ -87,28 +84,30 @@ func (s *Service) CreateAPIKey(ctx context.Context, storeID uuid.UUID, creator R
 }
 
 // RevokeAPIKey revokes key id of storeID. Revoking twice is harmless.
-func (s *Service) RevokeAPIKey(ctx context.Context, storeID, id uuid.UUID) (APIKey, error) {
+func (s *Service) RevokeAPIKey(ctx context.Context, storeID tenant.StoreID, id uuid.UUID) (APIKey, error) {
 	var key APIKey
-	err := s.db.Tx(ctx, db.StoreScope(storeID), func(tx pgx.Tx) error {
-		var err error
-		key, err = scanAPIKey(tx.QueryRow(ctx, `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now())
-			WHERE store_id = $1 AND id = $2 RETURNING `+apiKeyColumns, storeID, id))
-		return err
+	err := s.db.Tx(ctx, db.Store(storeID), func(tx pgx.Tx) error {
+		row, err := queries.APIKeyRevoke(ctx, tx, dbsqlc.APIKeyRevokeParams{StoreID: storeID, ID: id})
+		key = apiKeyFromRow(row)
+		return db.NotFound(err, "API key")
 	})
 	if err == nil {
 		s.keys.forget(id)
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return key, apperr.NotFoundf("API key not found")
 	}
 	return key, err
 }
 
 // ListAPIKeys returns storeID's keys, newest first, revoked ones included.
-func (s *Service) ListAPIKeys(ctx context.Context, storeID uuid.UUID) ([]APIKey, error) {
-	return db.Query(ctx, s.db, db.StoreScope(storeID), func(rows pgx.Rows) ([]APIKey, error) {
-		return pgx.CollectRows(rows, func(r pgx.CollectableRow) (APIKey, error) { return scanAPIKey(r) })
-	}, `SELECT `+apiKeyColumns+` FROM api_keys WHERE store_id = $1 ORDER BY created_at DESC, id`, storeID)
+func (s *Service) ListAPIKeys(ctx context.Context, storeID tenant.StoreID) ([]APIKey, error) {
+	var out []APIKey
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		rows, err := queries.APIKeyListByStore(ctx, q, storeID)
+		for _, r := range rows {
+			out = append(out, apiKeyFromRow(r))
+		}
+		return err
+	})
+	return out, err
 }
 
 // lastUsedGranularity bounds how often a key's last_used_at is written: once a minute
@@ -128,11 +127,11 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (APIKey
 	}
 	var key APIKey
 	err := s.db.Read(ctx, db.Scope{APIKeyHash: hash}, func(q db.Querier) error {
-		var err error
-		key, err = scanAPIKey(q.QueryRow(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE key_hash = $1`, hash))
+		row, err := queries.APIKeyGetByHash(ctx, q, hash)
+		key = apiKeyFromRow(row)
 		return err
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if db.IsNoRows(err) {
 		return key, ErrInvalidAPIKey
 	}
 	if err != nil {
@@ -142,9 +141,8 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (APIKey
 		return key, ErrInvalidAPIKey
 	}
 	if key.LastUsedAt == nil || time.Since(*key.LastUsedAt) > lastUsedGranularity {
-		err = s.db.Tx(ctx, db.StoreScope(key.StoreID), func(tx pgx.Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE api_keys SET last_used_at = now() WHERE store_id = $1 AND id = $2`, key.StoreID, key.ID)
-			return err
+		err = s.db.Tx(ctx, db.Store(key.StoreID), func(tx pgx.Tx) error {
+			return queries.APIKeyTouch(ctx, tx, dbsqlc.APIKeyTouchParams{StoreID: key.StoreID, ID: key.ID})
 		})
 		if err != nil {
 			return key, fmt.Errorf("record api key use: %w", err)

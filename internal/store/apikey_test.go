@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,13 +21,8 @@ func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 func newKey(t *testing.T, d *db.DB, svc *store.Service) (store.Store, store.APIKey, string) {
 	t.Helper()
 	ctx := context.Background()
-	var owner uuid.UUID
-	require.NoError(t, d.Tx(ctx, db.Scope{}, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `INSERT INTO users (email, name, password_hash) VALUES ($1, 'O', 'x') RETURNING id`,
-			uuid.NewString()+"@example.com").Scan(&owner)
-	}))
-	st, err := svc.Create(ctx, owner, store.CreateParams{Name: "S", Slug: "s-" + uuid.NewString()[:8], CurrencyCode: "EUR"})
-	require.NoError(t, err)
+	owner := dbtest.NewUser(t, d, dbtest.UserOpts{}).ID
+	st := dbtest.NewStore(t, d, dbtest.StoreOpts{Owner: owner})
 	key, secret, err := svc.CreateAPIKey(ctx, st.ID, store.RoleOwner, owner, "k", store.RoleAdmin)
 	require.NoError(t, err)
 	return st, key, secret
@@ -46,7 +40,7 @@ func TestAPIKeyCache(t *testing.T) {
 	st, key, secret := newKey(t, d, svc)
 	// revokeBehind revokes a key in the database only, as another API process would.
 	revokeBehind := func(st store.Store, key store.APIKey) {
-		require.NoError(t, owner.Tx(ctx, db.StoreScope(st.ID), func(tx pgx.Tx) error {
+		require.NoError(t, owner.Tx(ctx, db.Store(st.ID), func(tx pgx.Tx) error {
 			_, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = now() WHERE id = $1`, key.ID)
 			return err
 		}))

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -13,12 +12,14 @@ import (
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/db/dbsqlc"
 	"github.com/ordergraph/ordergraph/internal/page"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 // Membership is a user's role in a store.
 type Membership struct {
-	StoreID   uuid.UUID
+	StoreID   tenant.StoreID
 	UserID    uuid.UUID
 	Role      Role
 	CreatedAt time.Time
@@ -32,14 +33,19 @@ type Member struct {
 	Name  string
 }
 
+func membershipFromRow(r dbsqlc.Membership) Membership {
+	return Membership{StoreID: r.StoreID, UserID: r.UserID, Role: Role(r.Role), CreatedAt: r.CreatedAt}
+}
+
 // RoleOf returns userID's role in storeID, or FORBIDDEN when the user is not a member.
-func (s *Service) RoleOf(ctx context.Context, userID, storeID uuid.UUID) (Role, error) {
+func (s *Service) RoleOf(ctx context.Context, userID uuid.UUID, storeID tenant.StoreID) (Role, error) {
 	var role Role
 	err := s.db.Read(ctx, db.Scope{UserID: userID}, func(q db.Querier) error {
-		return q.QueryRow(ctx, `SELECT role FROM memberships WHERE store_id = $1 AND user_id = $2`,
-			storeID, userID).Scan(&role)
+		r, err := queries.MembershipGetRole(ctx, q, dbsqlc.MembershipGetRoleParams{StoreID: storeID, UserID: userID})
+		role = Role(r)
+		return err
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
+	if db.IsNoRows(err) {
 		return "", apperr.New(apperr.Forbidden, "you are not a member of this store")
 	}
 	return role, err
@@ -49,19 +55,12 @@ func (s *Service) RoleOf(ctx context.Context, userID, storeID uuid.UUID) (Role, 
 func (s *Service) MembershipsOf(ctx context.Context, userID uuid.UUID) ([]Membership, error) {
 	var out []Membership
 	err := s.db.Read(ctx, db.Scope{UserID: userID}, func(q db.Querier) error {
-		rows, err := q.Query(ctx, `SELECT m.store_id, m.user_id, m.role, m.created_at,
-				s.id, s.slug, s.name, s.currency_code, s.created_at
-			FROM memberships m JOIN stores s ON s.id = m.store_id
-			WHERE m.user_id = $1 ORDER BY m.created_at, m.store_id`, userID)
-		if err != nil {
-			return err
+		rows, err := queries.MembershipListByUser(ctx, q, userID)
+		for _, r := range rows {
+			m := membershipFromRow(r.Membership)
+			m.Store = storeFromRow(r.Store)
+			out = append(out, m)
 		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Membership, error) {
-			var m Membership
-			err := r.Scan(&m.StoreID, &m.UserID, &m.Role, &m.CreatedAt,
-				&m.Store.ID, &m.Store.Slug, &m.Store.Name, &m.Store.CurrencyCode, &m.Store.CreatedAt)
-			return m, err
-		})
 		return err
 	})
 	return out, err
@@ -69,7 +68,7 @@ func (s *Service) MembershipsOf(ctx context.Context, userID uuid.UUID) ([]Member
 
 // AddMember gives the user with email a role in storeID. The grantor may not grant a
 // role above their own.
-func (s *Service) AddMember(ctx context.Context, storeID uuid.UUID, grantor Role, email string, role Role) (Member, error) {
+func (s *Service) AddMember(ctx context.Context, storeID tenant.StoreID, grantor Role, email string, role Role) (Member, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if _, err := mail.ParseAddress(email); err != nil {
 		return Member{}, apperr.Invalid("email", "email %q is not a valid address", email)
@@ -80,50 +79,53 @@ func (s *Service) AddMember(ctx context.Context, storeID uuid.UUID, grantor Role
 	if !grantor.AtLeast(role) {
 		return Member{}, apperr.New(apperr.Forbidden, "you cannot grant %s, a role above your own (%s)", role, grantor)
 	}
-	m := Member{Membership: Membership{StoreID: storeID, Role: role}, Email: email}
-	err := s.db.Tx(ctx, db.StoreScope(storeID), func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT id, name FROM users WHERE email = $1`, email).Scan(&m.UserID, &m.Name)
-		if errors.Is(err, pgx.ErrNoRows) {
+	var m Member
+	err := s.db.Tx(ctx, db.Store(storeID), func(tx pgx.Tx) error {
+		u, err := queries.UserGetByEmail(ctx, tx, email)
+		if db.IsNoRows(err) {
 			return apperr.Invalid("email", "no user has signed up with %s yet", email)
 		}
 		if err != nil {
 			return fmt.Errorf("find user: %w", err)
 		}
-		err = tx.QueryRow(ctx, `INSERT INTO memberships (store_id, user_id, role) VALUES ($1, $2, $3)
-			RETURNING created_at`, storeID, m.UserID, role).Scan(&m.CreatedAt)
+		row, err := queries.MembershipCreate(ctx, tx, dbsqlc.MembershipCreateParams{StoreID: storeID, UserID: u.ID,
+			Role: dbsqlc.MemberRole(role)})
 		if _, ok := db.IsUniqueViolation(err); ok {
 			return &apperr.Error{Code: apperr.Conflict, Field: "email", Message: email + " is already a member of this store"}
 		}
 		if err != nil {
 			return fmt.Errorf("insert membership: %w", err)
 		}
-		return tx.QueryRow(ctx, `SELECT id, slug, name, currency_code, created_at FROM stores WHERE id = $1`, storeID).
-			Scan(&m.Store.ID, &m.Store.Slug, &m.Store.Name, &m.Store.CurrencyCode, &m.Store.CreatedAt)
+		st, err := queries.StoreGetByID(ctx, tx, storeID)
+		if err != nil {
+			return fmt.Errorf("read store: %w", err)
+		}
+		m = Member{Membership: membershipFromRow(row), Email: u.Email, Name: u.Name}
+		m.Store = storeFromRow(st)
+		return nil
 	})
 	return m, err
 }
 
 // ListMembers returns a page of storeID's members, oldest first.
-func (s *Service) ListMembers(ctx context.Context, storeID uuid.UUID, args page.Args) ([]Member, bool, error) {
-	after, afterID := time.Time{}, uuid.Nil
+func (s *Service) ListMembers(ctx context.Context, storeID tenant.StoreID, args page.Args) ([]Member, bool, error) {
+	arg := dbsqlc.MembershipListMembersParams{StoreID: storeID, MaxRows: int32(args.First + 1)}
 	if args.After != nil {
 		var err error
-		if after, afterID, err = args.After.TimeID(); err != nil {
+		if arg.AfterCreatedAt, arg.AfterUserID, err = args.After.TimeID(); err != nil {
 			return nil, false, err
 		}
 	}
-	return db.Page(ctx, s.db, db.StoreScope(storeID), args.First,
-		`SELECT m.store_id, m.user_id, m.role, m.created_at, u.email, u.name
-		FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.store_id = $1 AND (m.created_at, m.user_id) > ($2, $3)
-		ORDER BY m.created_at, m.user_id LIMIT $4`, []any{storeID, after, afterID, args.First + 1},
-		func(rows pgx.Rows) ([]Member, error) {
-			return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Member, error) {
-				var m Member
-				err := r.Scan(&m.StoreID, &m.UserID, &m.Role, &m.CreatedAt, &m.Email, &m.Name)
-				return m, err
-			})
-		})
+	var out []Member
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		rows, err := queries.MembershipListMembers(ctx, q, arg)
+		for _, r := range rows {
+			out = append(out, Member{Membership: membershipFromRow(r.Membership), Email: r.Email, Name: r.Name})
+		}
+		return err
+	})
+	out, more := page.Trim(out, args.First)
+	return out, more, err
 }
 
 // MemberCursor is the cursor of m in ListMembers' ordering.
@@ -134,17 +136,13 @@ func MemberCursor(m Member) page.Cursor {
 // MemberSort names ListMembers' ordering.
 const MemberSort = "members"
 
-// Member returns userID's membership in storeID with the user's details.
-func (s *Service) Member(ctx context.Context, storeID, userID uuid.UUID) (Member, error) {
+// Member returns userID's membership in storeID with the user's details, or NOT_FOUND.
+func (s *Service) Member(ctx context.Context, storeID tenant.StoreID, userID uuid.UUID) (Member, error) {
 	var m Member
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		return q.QueryRow(ctx, `SELECT m.store_id, m.user_id, m.role, m.created_at, u.email, u.name
-			FROM memberships m JOIN users u ON u.id = m.user_id
-			WHERE m.store_id = $1 AND m.user_id = $2`, storeID, userID).
-			Scan(&m.StoreID, &m.UserID, &m.Role, &m.CreatedAt, &m.Email, &m.Name)
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		r, err := queries.MembershipGetMember(ctx, q, dbsqlc.MembershipGetMemberParams{StoreID: storeID, UserID: userID})
+		m = Member{Membership: membershipFromRow(r.Membership), Email: r.Email, Name: r.Name}
+		return db.NotFound(err, "member")
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return m, apperr.NotFoundf("member not found")
-	}
 	return m, err
 }

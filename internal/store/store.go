@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -14,13 +13,15 @@ import (
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/db/dbsqlc"
 	"github.com/ordergraph/ordergraph/internal/gid"
 	"github.com/ordergraph/ordergraph/internal/money"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 // Store is a tenant.
 type Store struct {
-	ID           uuid.UUID
+	ID           tenant.StoreID
 	Slug         string
 	Name         string
 	CurrencyCode string
@@ -68,28 +69,37 @@ func (p *CreateParams) validate() error {
 	return nil
 }
 
+// storeFromRow maps a stores row to a Store.
+func storeFromRow(r dbsqlc.Store) Store {
+	return Store{ID: r.ID, Slug: r.Slug, Name: r.Name, CurrencyCode: r.CurrencyCode, CreatedAt: r.CreatedAt}
+}
+
+var queries = dbsqlc.New()
+
 // Create creates a store and makes ownerID its OWNER, in one transaction.
 func (s *Service) Create(ctx context.Context, ownerID uuid.UUID, p CreateParams) (Store, error) {
 	if err := p.validate(); err != nil {
 		return Store{}, err
 	}
-	st := Store{ID: uuid.New(), Slug: p.Slug, Name: p.Name, CurrencyCode: p.CurrencyCode}
 	// The id is chosen here so the transaction can be scoped to the new store: RLS
 	// checks every row written, the store's own row included.
-	err := s.db.Tx(ctx, db.StoreScope(st.ID), func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO stores (id, slug, name, currency_code) VALUES ($1, $2, $3, $4)
-			RETURNING created_at`, st.ID, st.Slug, st.Name, st.CurrencyCode).Scan(&st.CreatedAt)
+	id := tenant.NewStoreID()
+	var st Store
+	err := s.db.Tx(ctx, db.Store(id), func(tx pgx.Tx) error {
+		row, err := queries.StoreCreate(ctx, tx, dbsqlc.StoreCreateParams{ID: id, Slug: p.Slug, Name: p.Name,
+			CurrencyCode: p.CurrencyCode})
 		if c, ok := db.IsUniqueViolation(err); ok && c == "stores_slug_key" {
-			return &apperr.Error{Code: apperr.Conflict, Field: "slug", Message: fmt.Sprintf("slug %q is taken", st.Slug)}
+			return &apperr.Error{Code: apperr.Conflict, Field: "slug", Message: fmt.Sprintf("slug %q is taken", p.Slug)}
 		}
 		if err != nil {
 			return fmt.Errorf("insert store: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO memberships (store_id, user_id, role) VALUES ($1, $2, 'OWNER')`,
-			st.ID, ownerID); err != nil {
+		st = storeFromRow(row)
+		if _, err := queries.MembershipCreate(ctx, tx, dbsqlc.MembershipCreateParams{StoreID: id, UserID: ownerID,
+			Role: dbsqlc.MemberRoleOWNER}); err != nil {
 			return fmt.Errorf("insert owner membership: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO store_counters (store_id) VALUES ($1)`, st.ID); err != nil {
+		if err := queries.StoreCounterCreate(ctx, tx, id); err != nil {
 			return fmt.Errorf("insert store counters: %w", err)
 		}
 		return nil
@@ -97,18 +107,16 @@ func (s *Service) Create(ctx context.Context, ownerID uuid.UUID, p CreateParams)
 	return st, err
 }
 
-// Get returns the store storeID.
-func (s *Service) Get(ctx context.Context, storeID uuid.UUID) (Store, error) {
+// Get returns the store storeID, or NOT_FOUND.
+func (s *Service) Get(ctx context.Context, storeID tenant.StoreID) (Store, error) {
 	var st Store
-	err := s.db.Read(ctx, db.StoreScope(storeID), func(q db.Querier) error {
-		return q.QueryRow(ctx, `SELECT id, slug, name, currency_code, created_at FROM stores WHERE id = $1`,
-			storeID).Scan(&st.ID, &st.Slug, &st.Name, &st.CurrencyCode, &st.CreatedAt)
+	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) error {
+		row, err := queries.StoreGetByID(ctx, q, storeID)
+		st = storeFromRow(row)
+		return db.NotFound(err, "store")
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return st, apperr.NotFoundf("store not found")
-	}
 	return st, err
 }
 
 // GID is s's global id in the API (also accepted in X-Store-ID).
-func (s Store) GID() string { return gid.Encode("Store", s.ID) }
+func (s Store) GID() string { return gid.Encode("Store", s.ID.UUID()) }

@@ -1,4 +1,7 @@
-package graph
+// Package app is Ordergraph's composition root: it builds the domain services, the
+// HTTP application and the job workers from the configuration and the database pool.
+// cmd/ordergraph runs what it builds; tests build the same application through it.
+package app
 
 import (
 	"context"
@@ -11,38 +14,45 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/ordergraph/ordergraph/graph"
 	"github.com/ordergraph/ordergraph/graph/loader"
+	"github.com/ordergraph/ordergraph/internal/auth"
+	"github.com/ordergraph/ordergraph/internal/config"
 	"github.com/ordergraph/ordergraph/internal/customer"
+	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/fulfillment"
 	"github.com/ordergraph/ordergraph/internal/invoice"
 	"github.com/ordergraph/ordergraph/internal/order"
 	"github.com/ordergraph/ordergraph/internal/payment"
 	"github.com/ordergraph/ordergraph/internal/product"
-
-	"github.com/ordergraph/ordergraph/internal/auth"
-	"github.com/ordergraph/ordergraph/internal/config"
-	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/store"
 	"github.com/ordergraph/ordergraph/internal/web"
+	"github.com/ordergraph/ordergraph/jobs"
 )
 
-// AppParams are what the HTTP application is built from.
-type AppParams struct {
+// Params are what the application is built from.
+type Params struct {
 	Config *config.Config
 	// Pool connects as the app role (see config.Config.AppDatabaseURL).
 	Pool   *pgxpool.Pool
 	Logger *slog.Logger
-	// Jobs inserts the jobs the API's transactions enqueue (jobs.NewInsertClient).
+	// Jobs inserts the jobs the API's transactions enqueue (NewInsertClient).
 	Jobs *river.Client[pgx.Tx]
 	// GraphQLExtensions are added to the GraphQL server after its own, in order:
 	// tracing, for one (a graphql.FieldInterceptor sees every field). Optional.
 	GraphQLExtensions []graphql.HandlerExtension
 }
 
-// NewApp builds the services and the complete HTTP handler: GraphQL, playground,
-// health, readiness and metrics. cmd/ordergraph serves it; tests call it directly.
-func NewApp(p AppParams) http.Handler {
+// NewInsertClient returns a River client that only inserts jobs (the API's side).
+func NewInsertClient(pool *pgxpool.Pool, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+	return river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: log})
+}
+
+// NewHandler builds the services and the complete HTTP handler: GraphQL, playground,
+// health, readiness and metrics.
+func NewHandler(p Params) http.Handler {
 	cfg := p.Config
 	d := db.New(p.Pool)
 	tokens := auth.NewTokens(cfg.JWTSecret, cfg.JWTTTL)
@@ -50,12 +60,11 @@ func NewApp(p AppParams) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	resolver := &Resolver{
-		Svc: Services{
+	resolver := &graph.Resolver{
+		Svc: graph.Services{
 			Accounts: auth.NewUsers(d, tokens, cfg.BcryptCost),
 			Stores:   stores,
 			Services: loader.Services{
-				DB:           d,
 				Orders:       order.NewService(d, p.Jobs),
 				Products:     product.NewService(d),
 				Customers:    customer.NewService(d),
@@ -66,7 +75,7 @@ func NewApp(p AppParams) http.Handler {
 		},
 		LoginLimiter: auth.NewLimiter(cfg.LoginRatePerMinute),
 	}
-	gql := NewServer(resolver, ServerConfig{
+	gql := graph.NewServer(resolver, graph.ServerConfig{
 		Introspection: cfg.Introspection,
 		MaxDepth:      cfg.MaxQueryDepth,
 		MaxComplexity: cfg.MaxComplexity,
@@ -82,4 +91,17 @@ func NewApp(p AppParams) http.Handler {
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Ready:         func(ctx context.Context) error { return p.Pool.Ping(ctx) },
 	})
+}
+
+// NewWorkerClient builds the services the workers call and a River client that works
+// every job kind Ordergraph has, MaxWorkers at a time.
+func NewWorkerClient(pool *pgxpool.Pool, cfg *config.Config, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+	inserter, err := NewInsertClient(pool, log)
+	if err != nil {
+		return nil, err
+	}
+	d := db.New(pool)
+	workers := river.NewWorkers()
+	jobs.AddWorkers(workers, jobs.Deps{DB: d, Orders: order.NewService(d, inserter)})
+	return jobs.NewWorkerClient(pool, workers, jobs.Config{MaxWorkers: cfg.MaxWorkers, Logger: log})
 }

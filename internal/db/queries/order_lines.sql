@@ -1,0 +1,4 @@
+-- name: OrderLineListByOrders :many
+SELECT * FROM order_lines
+WHERE store_id = $1 AND order_id = ANY(sqlc.arg(order_ids)::uuid[])
+ORDER BY order_id, line_no;
