@@ -89,14 +89,17 @@ test: ## Run all tests (race detector on) against Postgres; JUnit + coverage in 
 bench: ## Run the load benchmark (go run ./cmd/bench ARGS="...")
 	@$(WITH_DB); go run ./cmd/bench $(ARGS)
 
-generate: ## Regenerate the GraphQL code (gqlgen) and the SQL code (sqlc); both are committed
-	go tool gqlgen generate
+# The GraphQL code: gqlgen's models and resolver stubs, and the executor from
+# graph/generate's copies of gqlgen's templates (see graph/generate/main.go).
+generate: ## Regenerate the GraphQL code (graph/generate, gqlgen's API) and the SQL code (sqlc); both are committed
+	go run ./graph/generate
 	rm -f internal/db/dbsqlc/*.go # sqlc leaves the files of removed queries behind
 	cd tools/sqlc && go tool sqlc generate -f ../../sqlc.yaml
 	UPDATE_SQLC_HASH=1 go test ./internal/db -run '^TestSQLCGeneratedCodeIsCurrent$$' -count=1
 
-check-generate: ## Check that the GraphQL code is what make generate writes (make test does too)
+check-generate: ## Check that the GraphQL code is what make generate writes, and its templates gqlgen's (make test does too)
 	@$(WITH_DB); go test ./graph -run '^TestGeneratedCodeIsCurrent$$' -count=1
+	go test ./graph/generate -run '^TestTemplatesMatchUpstream$$' -count=1
 
 vet: ## go vet ./...
 	go vet ./...

@@ -13,6 +13,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	graphexec "github.com/ordergraph/ordergraph/graph/exec"
 )
 
 const (
@@ -56,7 +58,12 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
-	writeResponse(w, http.StatusOK, responses(ctx))
+	resp := responses(ctx)
+	writeResponse(w, http.StatusOK, resp)
+	if resp != nil {
+		// Written out and referenced nowhere else: the buffer serves the next response.
+		graphexec.RecycleResponse(resp.Data)
+	}
 }
 
 // responseContentType is the media type of the response: application/json unless the

@@ -13,6 +13,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/ordergraph/ordergraph/graph/exec"
 	"github.com/ordergraph/ordergraph/graph/model"
 	"github.com/ordergraph/ordergraph/internal/auth"
 	"github.com/ordergraph/ordergraph/internal/customer"
@@ -509,7 +510,26 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ApiKey_id(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.GID(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNID2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -528,11 +548,30 @@ func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ApiKey", field, true, false, "ID")
+	return exec.NewScalarFieldContext("ApiKey", field, true, false, "ID")
 }
 
 func (ec *executionContext) _ApiKey_name(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ApiKey_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Name, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -551,11 +590,30 @@ func (ec *executionContext) _ApiKey_name(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "String")
+	return exec.NewScalarFieldContext("ApiKey", field, false, false, "String")
 }
 
 func (ec *executionContext) _ApiKey_role(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ApiKey_role(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Role, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v store.Role) graphql.Marshaler {
+				return ec.marshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -574,11 +632,30 @@ func (ec *executionContext) _ApiKey_role(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "Role")
+	return exec.NewScalarFieldContext("ApiKey", field, false, false, "Role")
 }
 
 func (ec *executionContext) _ApiKey_prefix(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ApiKey_prefix(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Prefix, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -597,11 +674,30 @@ func (ec *executionContext) _ApiKey_prefix(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_prefix(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "String")
+	return exec.NewScalarFieldContext("ApiKey", field, false, false, "String")
 }
 
 func (ec *executionContext) _ApiKey_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ApiKey_createdAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CreatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -620,11 +716,30 @@ func (ec *executionContext) _ApiKey_createdAt(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _ApiKey_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ApiKey_lastUsedAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.LastUsedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+				return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -643,11 +758,30 @@ func (ec *executionContext) _ApiKey_lastUsedAt(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _ApiKey_revokedAt(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ApiKey_revokedAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.RevokedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+				return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -666,11 +800,30 @@ func (ec *executionContext) _ApiKey_revokedAt(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _AuthPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_AuthPayload_token(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Token, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -689,11 +842,30 @@ func (ec *executionContext) _AuthPayload_token(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_AuthPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AuthPayload", field, false, false, "String")
+	return exec.NewScalarFieldContext("AuthPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _AuthPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_AuthPayload_expiresAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.ExpiresAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -712,11 +884,30 @@ func (ec *executionContext) _AuthPayload_expiresAt(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_AuthPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AuthPayload", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("AuthPayload", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _AuthPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_AuthPayload_user(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.User, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+				return ec.marshalNUser2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋauthᚐUser(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -748,7 +939,26 @@ func (ec *executionContext) fieldContext_AuthPayload_user(_ context.Context, fie
 }
 
 func (ec *executionContext) _CreateApiKeyPayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPIKeyPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_CreateApiKeyPayload_apiKey(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.APIKey, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *store.APIKey) graphql.Marshaler {
+				return ec.marshalNApiKey2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐAPIKey(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -780,7 +990,26 @@ func (ec *executionContext) fieldContext_CreateApiKeyPayload_apiKey(_ context.Co
 }
 
 func (ec *executionContext) _CreateApiKeyPayload_secret(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPIKeyPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_CreateApiKeyPayload_secret(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Secret, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -799,11 +1028,30 @@ func (ec *executionContext) _CreateApiKeyPayload_secret(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_CreateApiKeyPayload_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CreateApiKeyPayload", field, false, false, "String")
+	return exec.NewScalarFieldContext("CreateApiKeyPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _Membership_store(ctx context.Context, field graphql.CollectedField, obj *store.Membership) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Membership_store(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Store, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v store.Store) graphql.Marshaler {
+				return ec.marshalNStore2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐStore(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -835,7 +1083,26 @@ func (ec *executionContext) fieldContext_Membership_store(_ context.Context, fie
 }
 
 func (ec *executionContext) _Membership_user(ctx context.Context, field graphql.CollectedField, obj *store.Membership) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Membership_user(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Membership().User(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+				return ec.marshalNUser2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋauthᚐUser(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -867,7 +1134,26 @@ func (ec *executionContext) fieldContext_Membership_user(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Membership_role(ctx context.Context, field graphql.CollectedField, obj *store.Membership) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Membership_role(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Role, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v store.Role) graphql.Marshaler {
+				return ec.marshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -886,11 +1172,30 @@ func (ec *executionContext) _Membership_role(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Membership_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Membership", field, false, false, "Role")
+	return exec.NewScalarFieldContext("Membership", field, false, false, "Role")
 }
 
 func (ec *executionContext) _Membership_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Membership) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Membership_createdAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CreatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -909,11 +1214,30 @@ func (ec *executionContext) _Membership_createdAt(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Membership_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Membership", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Membership", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Money_amount(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Amount(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNDecimal2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -932,11 +1256,30 @@ func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Money", field, true, false, "Decimal")
+	return exec.NewScalarFieldContext("Money", field, true, false, "Decimal")
 }
 
 func (ec *executionContext) _Money_currencyCode(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Money_currencyCode(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CurrencyCode(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -955,11 +1298,31 @@ func (ec *executionContext) _Money_currencyCode(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Money_currencyCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Money", field, true, false, "String")
+	return exec.NewScalarFieldContext("Money", field, true, false, "String")
 }
 
 func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_signUp(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().SignUp(ctx, fc.Args["email"].(string), fc.Args["password"].(string), fc.Args["name"].(string))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
+				return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐAuthPayload(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1003,7 +1366,27 @@ func (ec *executionContext) fieldContext_Mutation_signUp(ctx context.Context, fi
 }
 
 func (ec *executionContext) _Mutation_login(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_login(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().Login(ctx, fc.Args["email"].(string), fc.Args["password"].(string))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
+				return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐAuthPayload(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1047,7 +1430,40 @@ func (ec *executionContext) fieldContext_Mutation_login(ctx context.Context, fie
 }
 
 func (ec *executionContext) _Mutation_createStore(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_createStore(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().CreateStore(ctx, fc.Args["name"].(string), fc.Args["slug"].(string), fc.Args["currencyCode"].(string))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					if ec.Directives.UserOnly == nil {
+						var zeroVal *store.Store
+						return zeroVal, errors.New("directive userOnly is not implemented")
+					}
+					return ec.Directives.UserOnly(ctx, nil, directive0)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *store.Store) graphql.Marshaler {
+				return ec.marshalNStore2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐStore(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1104,7 +1520,45 @@ func (ec *executionContext) fieldContext_Mutation_createStore(ctx context.Contex
 }
 
 func (ec *executionContext) _Mutation_addMember(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_addMember(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().AddMember(ctx, fc.Args["email"].(string), fc.Args["role"].(store.Role))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "ADMIN")
+					if err != nil {
+						var zeroVal *store.Membership
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *store.Membership
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *store.Membership) graphql.Marshaler {
+				return ec.marshalNMembership2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐMembership(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1166,7 +1620,45 @@ func (ec *executionContext) fieldContext_Mutation_addMember(ctx context.Context,
 }
 
 func (ec *executionContext) _Mutation_createApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_createApiKey(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().CreateAPIKey(ctx, fc.Args["name"].(string), fc.Args["role"].(store.Role))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "ADMIN")
+					if err != nil {
+						var zeroVal *model.CreateAPIKeyPayload
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *model.CreateAPIKeyPayload
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *model.CreateAPIKeyPayload) graphql.Marshaler {
+				return ec.marshalNCreateApiKeyPayload2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐCreateAPIKeyPayload(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1228,7 +1720,45 @@ func (ec *executionContext) fieldContext_Mutation_createApiKey(ctx context.Conte
 }
 
 func (ec *executionContext) _Mutation_revokeApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_revokeApiKey(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().RevokeAPIKey(ctx, fc.Args["id"].(string))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "ADMIN")
+					if err != nil {
+						var zeroVal *store.APIKey
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *store.APIKey
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *store.APIKey) graphql.Marshaler {
+				return ec.marshalNApiKey2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐAPIKey(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1290,7 +1820,45 @@ func (ec *executionContext) fieldContext_Mutation_revokeApiKey(ctx context.Conte
 }
 
 func (ec *executionContext) _Mutation_createProduct(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_createProduct(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().CreateProduct(ctx, fc.Args["input"].(model.CreateProductInput))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "STAFF")
+					if err != nil {
+						var zeroVal *product.Product
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *product.Product
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *product.Product) graphql.Marshaler {
+				return ec.marshalNProduct2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋproductᚐProduct(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1352,7 +1920,45 @@ func (ec *executionContext) fieldContext_Mutation_createProduct(ctx context.Cont
 }
 
 func (ec *executionContext) _Mutation_updateProduct(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_updateProduct(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().UpdateProduct(ctx, fc.Args["id"].(string), fc.Args["input"].(model.UpdateProductInput))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "STAFF")
+					if err != nil {
+						var zeroVal *product.Product
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *product.Product
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *product.Product) graphql.Marshaler {
+				return ec.marshalNProduct2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋproductᚐProduct(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1414,7 +2020,45 @@ func (ec *executionContext) fieldContext_Mutation_updateProduct(ctx context.Cont
 }
 
 func (ec *executionContext) _Mutation_adjustStock(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_adjustStock(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().AdjustStock(ctx, fc.Args["productId"].(string), fc.Args["delta"].(int), fc.Args["reason"].(*string))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "STAFF")
+					if err != nil {
+						var zeroVal *product.Product
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *product.Product
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *product.Product) graphql.Marshaler {
+				return ec.marshalNProduct2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋproductᚐProduct(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1476,7 +2120,45 @@ func (ec *executionContext) fieldContext_Mutation_adjustStock(ctx context.Contex
 }
 
 func (ec *executionContext) _Mutation_createOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_createOrder(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().CreateOrder(ctx, fc.Args["input"].(model.CreateOrderInput))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "STAFF")
+					if err != nil {
+						var zeroVal *order.Order
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *order.Order
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *order.Order) graphql.Marshaler {
+				return ec.marshalNOrder2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋorderᚐOrder(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1538,7 +2220,26 @@ func (ec *executionContext) fieldContext_Mutation_createOrder(ctx context.Contex
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.HasNextPage, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1557,11 +2258,30 @@ func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
+	return exec.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_PageInfo_endCursor(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.EndCursor, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1580,11 +2300,43 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+	return exec.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_me(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Query().Me(ctx)
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					if ec.Directives.UserOnly == nil {
+						var zeroVal *auth.User
+						return zeroVal, errors.New("directive userOnly is not implemented")
+					}
+					return ec.Directives.UserOnly(ctx, nil, directive0)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+				return ec.marshalNUser2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋauthᚐUser(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1629,7 +2381,44 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Query_store(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_store(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Query().Store(ctx)
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "VIEWER")
+					if err != nil {
+						var zeroVal *store.Store
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *store.Store
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *store.Store) graphql.Marshaler {
+				return ec.marshalNStore2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐStore(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1679,7 +2468,45 @@ func (ec *executionContext) fieldContext_Query_store(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_node(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Query().Node(ctx, fc.Args["id"].(string))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "VIEWER")
+					if err != nil {
+						var zeroVal model.Node
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal model.Node
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+				return ec.marshalONode2githubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐNode(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1741,7 +2568,45 @@ func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field g
 }
 
 func (ec *executionContext) _Query_users(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_users(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Query().Users(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "STAFF")
+					if err != nil {
+						var zeroVal *model.UserConnection
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *model.UserConnection
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {
+				return ec.marshalNUserConnection2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐUserConnection(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1803,7 +2668,44 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 }
 
 func (ec *executionContext) _Query_apiKeys(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_apiKeys(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Query().APIKeys(ctx)
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "ADMIN")
+					if err != nil {
+						var zeroVal []*store.APIKey
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal []*store.APIKey
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v []*store.APIKey) graphql.Marshaler {
+				return ec.marshalNApiKey2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐAPIKeyᚄ(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1853,7 +2755,45 @@ func (ec *executionContext) fieldContext_Query_apiKeys(_ context.Context, field 
 }
 
 func (ec *executionContext) _Query_products(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_products(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Query().Products(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.ProductFilter))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "VIEWER")
+					if err != nil {
+						var zeroVal *model.ProductConnection
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *model.ProductConnection
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *model.ProductConnection) graphql.Marshaler {
+				return ec.marshalNProductConnection2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐProductConnection(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1915,7 +2855,45 @@ func (ec *executionContext) fieldContext_Query_products(ctx context.Context, fie
 }
 
 func (ec *executionContext) _Query_product(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_product(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Query().Product(ctx, fc.Args["id"].(string))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "VIEWER")
+					if err != nil {
+						var zeroVal *product.Product
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *product.Product
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *product.Product) graphql.Marshaler {
+				return ec.marshalOProduct2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋproductᚐProduct(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1977,7 +2955,45 @@ func (ec *executionContext) fieldContext_Query_product(ctx context.Context, fiel
 }
 
 func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_customers(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Query().Customers(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.CustomerFilter))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "VIEWER")
+					if err != nil {
+						var zeroVal *model.CustomerConnection
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *model.CustomerConnection
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerConnection) graphql.Marshaler {
+				return ec.marshalNCustomerConnection2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐCustomerConnection(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2039,7 +3055,45 @@ func (ec *executionContext) fieldContext_Query_customers(ctx context.Context, fi
 }
 
 func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_orders(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Query().Orders(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.OrderFilter), fc.Args["orderBy"].(*model.OrderOrder))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "VIEWER")
+					if err != nil {
+						var zeroVal *model.OrderConnection
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *model.OrderConnection
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *model.OrderConnection) graphql.Marshaler {
+				return ec.marshalNOrderConnection2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐOrderConnection(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2101,7 +3155,45 @@ func (ec *executionContext) fieldContext_Query_orders(ctx context.Context, field
 }
 
 func (ec *executionContext) _Query_order(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_order(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Query().Order(ctx, fc.Args["id"].(string))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "VIEWER")
+					if err != nil {
+						var zeroVal *order.Order
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *order.Order
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *order.Order) graphql.Marshaler {
+				return ec.marshalOOrder2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋorderᚐOrder(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2163,7 +3255,45 @@ func (ec *executionContext) fieldContext_Query_order(ctx context.Context, field 
 }
 
 func (ec *executionContext) _Query_invoices(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_invoices(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Query().Invoices(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.InvoiceFilter))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "VIEWER")
+					if err != nil {
+						var zeroVal *model.InvoiceConnection
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *model.InvoiceConnection
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *model.InvoiceConnection) graphql.Marshaler {
+				return ec.marshalNInvoiceConnection2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐInvoiceConnection(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2225,7 +3355,27 @@ func (ec *executionContext) fieldContext_Query_invoices(ctx context.Context, fie
 }
 
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query___type(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.IntrospectType(fc.Args["name"].(string))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
+				return ec.marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2269,7 +3419,26 @@ func (ec *executionContext) fieldContext_Query___type(ctx context.Context, field
 }
 
 func (ec *executionContext) _Query___schema(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query___schema(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.IntrospectSchema()
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *introspection.Schema) graphql.Marshaler {
+				return ec.marshalN__Schema2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐSchema(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2301,7 +3470,26 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _Store_id(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Store_id(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.GID(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNID2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2320,11 +3508,30 @@ func (ec *executionContext) _Store_id(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Store_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Store", field, true, false, "ID")
+	return exec.NewScalarFieldContext("Store", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Store_slug(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Store_slug(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Slug, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2343,11 +3550,30 @@ func (ec *executionContext) _Store_slug(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Store_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Store", field, false, false, "String")
+	return exec.NewScalarFieldContext("Store", field, false, false, "String")
 }
 
 func (ec *executionContext) _Store_name(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Store_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Name, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2366,11 +3592,30 @@ func (ec *executionContext) _Store_name(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Store_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Store", field, false, false, "String")
+	return exec.NewScalarFieldContext("Store", field, false, false, "String")
 }
 
 func (ec *executionContext) _Store_currencyCode(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Store_currencyCode(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CurrencyCode, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2389,11 +3634,30 @@ func (ec *executionContext) _Store_currencyCode(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Store_currencyCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Store", field, false, false, "String")
+	return exec.NewScalarFieldContext("Store", field, false, false, "String")
 }
 
 func (ec *executionContext) _Store_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Store_createdAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CreatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2412,11 +3676,30 @@ func (ec *executionContext) _Store_createdAt(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Store_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Store", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Store", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_User_id(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.GID(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNID2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2435,11 +3718,30 @@ func (ec *executionContext) _User_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, true, false, "ID")
+	return exec.NewScalarFieldContext("User", field, true, false, "ID")
 }
 
 func (ec *executionContext) _User_email(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_User_email(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Email, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2458,11 +3760,30 @@ func (ec *executionContext) _User_email(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_User_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+	return exec.NewScalarFieldContext("User", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_name(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_User_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Name, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2481,11 +3802,30 @@ func (ec *executionContext) _User_name(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_User_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+	return exec.NewScalarFieldContext("User", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_User_createdAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CreatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2504,11 +3844,30 @@ func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_User_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("User", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _User_memberships(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_User_memberships(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.User().Memberships(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v []*store.Membership) graphql.Marshaler {
+				return ec.marshalNMembership2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐMembershipᚄ(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2540,7 +3899,26 @@ func (ec *executionContext) fieldContext_User_memberships(_ context.Context, fie
 }
 
 func (ec *executionContext) _UserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.UserConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_UserConnection_edges(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Edges, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v []*model.UserEdge) graphql.Marshaler {
+				return ec.marshalNUserEdge2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐUserEdgeᚄ(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2572,7 +3950,26 @@ func (ec *executionContext) fieldContext_UserConnection_edges(_ context.Context,
 }
 
 func (ec *executionContext) _UserConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.UserConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_UserConnection_pageInfo(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.PageInfo, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+				return ec.marshalNPageInfo2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2604,7 +4001,26 @@ func (ec *executionContext) fieldContext_UserConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.UserEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_UserEdge_cursor(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Cursor, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2623,11 +4039,30 @@ func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_UserEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserEdge", field, false, false, "String")
+	return exec.NewScalarFieldContext("UserEdge", field, false, false, "String")
 }
 
 func (ec *executionContext) _UserEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.UserEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_UserEdge_node(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Node, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+				return ec.marshalNUser2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋauthᚐUser(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2659,7 +4094,26 @@ func (ec *executionContext) fieldContext_UserEdge_node(_ context.Context, field 
 }
 
 func (ec *executionContext) _UserEdge_role(ctx context.Context, field graphql.CollectedField, obj *model.UserEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_UserEdge_role(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Role, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v store.Role) graphql.Marshaler {
+				return ec.marshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2678,7 +4132,7 @@ func (ec *executionContext) _UserEdge_role(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_UserEdge_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserEdge", field, false, false, "Role")
+	return exec.NewScalarFieldContext("UserEdge", field, false, false, "Role")
 }
 
 // endregion **************************** field.gotpl *****************************
@@ -2772,10 +4226,9 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 var apiKeyImplementors = []string{"ApiKey", "Node"}
 
 func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, obj *store.APIKey) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, apiKeyImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	fields := exec.CollectFields(ctx, ec.OperationContext, sel, apiKeyImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2819,11 +4272,9 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -2835,10 +4286,9 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 var authPayloadImplementors = []string{"AuthPayload"}
 
 func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AuthPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, authPayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	fields := exec.CollectFields(ctx, ec.OperationContext, sel, authPayloadImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2862,11 +4312,9 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -2878,10 +4326,9 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 var createApiKeyPayloadImplementors = []string{"CreateApiKeyPayload"}
 
 func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPIKeyPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, createApiKeyPayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	fields := exec.CollectFields(ctx, ec.OperationContext, sel, createApiKeyPayloadImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2900,11 +4347,9 @@ func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.Se
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -2916,10 +4361,9 @@ func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.Se
 var membershipImplementors = []string{"Membership"}
 
 func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *store.Membership) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, membershipImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	fields := exec.CollectFields(ctx, ec.OperationContext, sel, membershipImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2927,33 +4371,39 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 		case "store":
 			out.Values[i] = ec._Membership_store(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "user":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Membership_user(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Membership_user(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._Membership_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "role":
 			out.Values[i] = ec._Membership_role(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Membership_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -2965,10 +4415,9 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *money.Money) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	fields := exec.CollectFields(ctx, ec.OperationContext, sel, moneyImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2987,11 +4436,9 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3109,10 +4556,9 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	fields := exec.CollectFields(ctx, ec.OperationContext, sel, pageInfoImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3131,11 +4577,9 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3263,10 +4707,9 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 var storeImplementors = []string{"Store", "Node"}
 
 func (ec *executionContext) _Store(ctx context.Context, sel ast.SelectionSet, obj *store.Store) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, storeImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	fields := exec.CollectFields(ctx, ec.OperationContext, sel, storeImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3300,11 +4743,9 @@ func (ec *executionContext) _Store(ctx context.Context, sel ast.SelectionSet, ob
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3316,10 +4757,9 @@ func (ec *executionContext) _Store(ctx context.Context, sel ast.SelectionSet, ob
 var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *auth.User) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	fields := exec.CollectFields(ctx, ec.OperationContext, sel, userImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3327,38 +4767,44 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "id":
 			out.Values[i] = ec._User_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "email":
 			out.Values[i] = ec._User_email(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._User_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._User_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "memberships":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_memberships(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._User_memberships(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._User_memberships(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3370,10 +4816,9 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 var userConnectionImplementors = []string{"UserConnection"}
 
 func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.SelectionSet, obj *model.UserConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userConnectionImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	fields := exec.CollectFields(ctx, ec.OperationContext, sel, userConnectionImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3392,11 +4837,9 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3408,10 +4851,9 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 var userEdgeImplementors = []string{"UserEdge"}
 
 func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet, obj *model.UserEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userEdgeImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	fields := exec.CollectFields(ctx, ec.OperationContext, sel, userEdgeImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3435,11 +4877,9 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3453,7 +4893,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNApiKey2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐAPIKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.APIKey) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNApiKey2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐAPIKey(ctx, sel, v[i])
@@ -3521,7 +4961,7 @@ func (ec *executionContext) marshalNDecimal2string(ctx context.Context, sel ast.
 }
 
 func (ec *executionContext) marshalNMembership2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐMembershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Membership) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMembership2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐMembership(ctx, sel, v[i])
@@ -3600,7 +5040,7 @@ func (ec *executionContext) marshalNUserConnection2ᚖgithubᚗcomᚋordergraph�
 }
 
 func (ec *executionContext) marshalNUserEdge2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐUserEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserEdge2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐUserEdge(ctx, sel, v[i])
