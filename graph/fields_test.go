@@ -13,6 +13,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ordergraph/ordergraph/graph/exec"
 )
 
 // fieldRecorder is a field interceptor, as tracing (e.g. OpenTelemetry's gqlgen
@@ -113,4 +115,48 @@ func diffKeys(want, got map[string]int) []string {
 		}
 	}
 	return d
+}
+
+// leanProbe records, per operation, whether the executor takes its lean path
+// (exec.Lean): an operation interceptor, which leaves the field middleware alone.
+type leanProbe struct {
+	mu   sync.Mutex
+	seen []bool
+}
+
+func (*leanProbe) ExtensionName() string                   { return "leanProbe" }
+func (*leanProbe) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (p *leanProbe) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	lean := exec.Lean(graphql.GetOperationContext(ctx))
+	p.mu.Lock()
+	p.seen = append(p.seen, lean)
+	p.mu.Unlock()
+	return next(ctx)
+}
+
+// TestServerRunsLeanUnlessAFieldInterceptor: the server as configured (introspection,
+// persisted queries, depth and complexity limits, metrics, loaders) leaves gqlgen's
+// pass-through field middleware in place, so the generated executor's lean path runs;
+// a field interceptor turns it off (and then sees every field: see above).
+func TestServerRunsLeanUnlessAFieldInterceptor(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name string
+		exts []any
+		want bool
+	}{
+		{"server as configured", nil, true},
+		{"with a field interceptor", []any{graphql.HandlerExtension(&fieldRecorder{paths: map[string]int{}})}, false},
+	} {
+		probe := &leanProbe{}
+		e := newEnv(t, append(c.exts, graphql.HandlerExtension(probe))...)
+		_, cr := e.owner(t)
+		r := e.do(t, cr, `{ orders(first: 1) { totalCount } }`, nil)
+		require.Empty(t, r.Errors, c.name)
+		probe.mu.Lock()
+		require.NotEmpty(t, probe.seen, c.name)
+		assert.Equal(t, c.want, probe.seen[len(probe.seen)-1], c.name)
+		probe.mu.Unlock()
+	}
 }
