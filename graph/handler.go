@@ -18,7 +18,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/ordergraph/ordergraph/graph/exec"
 	"github.com/ordergraph/ordergraph/graph/generated"
 	"github.com/ordergraph/ordergraph/graph/loader"
 	"github.com/ordergraph/ordergraph/internal/apperr"
@@ -76,8 +75,7 @@ func NewServer(r *Resolver, cfg ServerConfig) *handler.Server {
 		if p := auth.PrincipalFrom(ctx); p.HasStore() {
 			ctx = loader.With(ctx, loader.New(r.Svc.Services, p.StoreID))
 		}
-		// The operation's cache of collected field sets (graph/exec.CollectFields).
-		return next(exec.WithFieldsCache(ctx))
+		return next(ctx)
 	})
 	for _, ext := range cfg.Extensions {
 		srv.Use(ext)

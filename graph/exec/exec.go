@@ -377,9 +377,10 @@ func finishField[T any](ctx context.Context, oc *graphql.OperationContext, fc *g
 	return graphql.Null
 }
 
-// fieldsCache holds an operation's collected field sets by selection set and type
-// (see CollectFields).
-type fieldsCache struct {
+// FieldsCache holds an operation's collected field sets by selection set and type:
+// the generated executor keeps one in each operation's execution context (its zero
+// value is ready) and collects every object's fields through it.
+type FieldsCache struct {
 	mu sync.Mutex
 	m  map[fieldsKey][]graphql.CollectedField
 }
@@ -390,22 +391,13 @@ type fieldsKey struct {
 	satisfies *string // the generated implementors list of the object type
 }
 
-type fieldsCacheKey struct{}
-
-// WithFieldsCache prepares ctx's operation for CollectFields' cache.
-func WithFieldsCache(ctx context.Context) context.Context {
-	return context.WithValue(ctx, fieldsCacheKey{}, &fieldsCache{m: map[fieldsKey][]graphql.CollectedField{}})
-}
-
-// CollectFields is graphql.CollectFields (an object's fields in a selection set, for
-// its type) with a cheaper cache: gqlgen builds its cache key per object with a
-// hasher and copies of the type names — a few allocations for each of the ≈ 1,000
-// objects of a page. Within one operation the result depends only on the selection
-// set and the type, so the key here is their identity. Without WithFieldsCache in ctx
-// (the server's operation middleware adds it) it is graphql.CollectFields.
-func CollectFields(ctx context.Context, oc *graphql.OperationContext, sel ast.SelectionSet, satisfies []string) []graphql.CollectedField {
-	c, _ := ctx.Value(fieldsCacheKey{}).(*fieldsCache)
-	if c == nil || len(sel) == 0 || len(satisfies) == 0 {
+// Collect is graphql.CollectFields (an object's fields in a selection set, for its
+// type) with a cheaper cache: gqlgen builds its cache key per object with a hasher and
+// copies of the type names — a few allocations for each of the ≈ 1,000 objects of a
+// page. Within one operation the result depends only on the selection set and the
+// type, so the key here is their identity. c must serve one operation only (oc's).
+func (c *FieldsCache) Collect(oc *graphql.OperationContext, sel ast.SelectionSet, satisfies []string) []graphql.CollectedField {
+	if len(sel) == 0 || len(satisfies) == 0 {
 		return graphql.CollectFields(oc, sel, satisfies)
 	}
 	key := fieldsKey{sel: &sel[0], n: len(sel), satisfies: &satisfies[0]}
@@ -417,6 +409,9 @@ func CollectFields(ctx context.Context, oc *graphql.OperationContext, sel ast.Se
 	}
 	fields = graphql.CollectFields(oc, sel, satisfies)
 	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[fieldsKey][]graphql.CollectedField{}
+	}
 	c.m[key] = fields
 	c.mu.Unlock()
 	return fields

@@ -252,7 +252,7 @@ func TestResolvePlainField(t *testing.T) {
 	assert.Panics(t, withDirective, "a field with directives is not plain")
 }
 
-func TestCollectFieldsCachesPerOperation(t *testing.T) {
+func TestFieldsCacheCollectsOncePerOperation(t *testing.T) {
 	oc := &graphql.OperationContext{}
 	sel := ast.SelectionSet{&ast.Field{Name: "a", Alias: "a"}, &ast.Field{Name: "b", Alias: "x"},
 		&ast.Field{Name: "a", Alias: "a"}} // the same response key twice: merged
@@ -260,18 +260,17 @@ func TestCollectFieldsCachesPerOperation(t *testing.T) {
 	want := graphql.CollectFields(oc, sel, satisfies)
 	require.Len(t, want, 2)
 
-	ctx := exec.WithFieldsCache(context.Background())
-	first := exec.CollectFields(ctx, oc, sel, satisfies)
+	var c exec.FieldsCache // the zero value is ready
+	first := c.Collect(oc, sel, satisfies)
 	assert.Equal(t, want, first)
 	// gqlgen caches per operation context too: ask with a fresh one, which only this
 	// cache can answer with the same slice.
-	again := exec.CollectFields(ctx, &graphql.OperationContext{}, sel, satisfies)
+	again := c.Collect(&graphql.OperationContext{}, sel, satisfies)
 	assert.Same(t, &first[0], &again[0], "answered from the cache")
 	// Another selection set, or the same one for another type, is another entry.
-	assert.Len(t, exec.CollectFields(ctx, oc, sel[:1], satisfies), 1)
-	assert.Equal(t, graphql.CollectFields(oc, sel, []string{"Other"}), exec.CollectFields(ctx, oc, sel, []string{"Other"}))
-	// Without the cache in the context it is gqlgen's.
-	assert.Equal(t, want, exec.CollectFields(context.Background(), oc, sel, satisfies))
+	assert.Len(t, c.Collect(oc, sel[:1], satisfies), 1)
+	assert.Equal(t, graphql.CollectFields(oc, sel, []string{"Other"}), c.Collect(oc, sel, []string{"Other"}))
+	assert.Empty(t, c.Collect(oc, nil, satisfies))
 }
 
 func TestObjectOfManyFields(t *testing.T) {

@@ -1469,7 +1469,7 @@ func UnmarshalUpdateProductInput(ctx context.Context, raw any) (model.UpdateProd
 var customerImplementors = []string{"Customer", "Node"}
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *customer.Customer) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, customerImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, customerImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -1528,7 +1528,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 var customerConnectionImplementors = []string{"CustomerConnection"}
 
 func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerConnection) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, customerConnectionImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, customerConnectionImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -1577,7 +1577,7 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 var customerEdgeImplementors = []string{"CustomerEdge"}
 
 func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerEdge) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, customerEdgeImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, customerEdgeImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -1612,7 +1612,7 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 var productImplementors = []string{"Product", "Node"}
 
 func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, obj *product.Product) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, productImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, productImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -1692,7 +1692,7 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 var productConnectionImplementors = []string{"ProductConnection"}
 
 func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ProductConnection) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, productConnectionImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, productConnectionImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -1741,7 +1741,7 @@ func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.Sele
 var productEdgeImplementors = []string{"ProductEdge"}
 
 func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ProductEdge) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, productEdgeImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, productEdgeImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {

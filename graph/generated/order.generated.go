@@ -3296,7 +3296,7 @@ func UnmarshalOrderOrder(ctx context.Context, raw any) (model.OrderOrder, error)
 var addressImplementors = []string{"Address"}
 
 func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, obj *order.Address) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, addressImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, addressImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -3351,7 +3351,7 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 var fulfillmentImplementors = []string{"Fulfillment", "Node"}
 
 func (ec *executionContext) _Fulfillment(ctx context.Context, sel ast.SelectionSet, obj *fulfillment.Fulfillment) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, fulfillmentImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, fulfillmentImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -3415,7 +3415,7 @@ func (ec *executionContext) _Fulfillment(ctx context.Context, sel ast.SelectionS
 var invoiceImplementors = []string{"Invoice", "Node"}
 
 func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, obj *invoice.Invoice) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, invoiceImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, invoiceImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -3479,7 +3479,7 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 var invoiceConnectionImplementors = []string{"InvoiceConnection"}
 
 func (ec *executionContext) _InvoiceConnection(ctx context.Context, sel ast.SelectionSet, obj *model.InvoiceConnection) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, invoiceConnectionImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, invoiceConnectionImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -3528,7 +3528,7 @@ func (ec *executionContext) _InvoiceConnection(ctx context.Context, sel ast.Sele
 var invoiceEdgeImplementors = []string{"InvoiceEdge"}
 
 func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionSet, obj *model.InvoiceEdge) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, invoiceEdgeImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, invoiceEdgeImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -3563,7 +3563,7 @@ func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionS
 var orderImplementors = []string{"Order", "Node"}
 
 func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, obj *order.Order) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, orderImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, orderImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -3722,7 +3722,7 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 var orderConnectionImplementors = []string{"OrderConnection"}
 
 func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.SelectionSet, obj *model.OrderConnection) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, orderConnectionImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, orderConnectionImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -3771,7 +3771,7 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 var orderEdgeImplementors = []string{"OrderEdge"}
 
 func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet, obj *model.OrderEdge) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, orderEdgeImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, orderEdgeImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -3806,7 +3806,7 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 var orderEventImplementors = []string{"OrderEvent"}
 
 func (ec *executionContext) _OrderEvent(ctx context.Context, sel ast.SelectionSet, obj *order.Event) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, orderEventImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, orderEventImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -3851,7 +3851,7 @@ func (ec *executionContext) _OrderEvent(ctx context.Context, sel ast.SelectionSe
 var orderLineImplementors = []string{"OrderLine"}
 
 func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet, obj *order.Line) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, orderLineImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, orderLineImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -3920,7 +3920,7 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 var paymentImplementors = []string{"Payment", "Node"}
 
 func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, obj *payment.Payment) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, paymentImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, paymentImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {

@@ -1905,7 +1905,7 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, __DirectiveImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, __DirectiveImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -1955,7 +1955,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 var __EnumValueImplementors = []string{"__EnumValue"}
 
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, __EnumValueImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, __EnumValueImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -2000,7 +2000,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 var __FieldImplementors = []string{"__Field"}
 
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, __FieldImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, __FieldImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -2055,7 +2055,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 var __InputValueImplementors = []string{"__InputValue"}
 
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, __InputValueImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, __InputValueImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -2110,7 +2110,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 var __SchemaImplementors = []string{"__Schema"}
 
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, __SchemaImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, __SchemaImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -2165,7 +2165,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 var __TypeImplementors = []string{"__Type"}
 
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, __TypeImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, __TypeImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {

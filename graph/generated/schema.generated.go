@@ -4226,7 +4226,7 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 var apiKeyImplementors = []string{"ApiKey", "Node"}
 
 func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, obj *store.APIKey) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, apiKeyImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, apiKeyImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -4286,7 +4286,7 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 var authPayloadImplementors = []string{"AuthPayload"}
 
 func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AuthPayload) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, authPayloadImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, authPayloadImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -4326,7 +4326,7 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 var createApiKeyPayloadImplementors = []string{"CreateApiKeyPayload"}
 
 func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPIKeyPayload) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, createApiKeyPayloadImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, createApiKeyPayloadImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -4361,7 +4361,7 @@ func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.Se
 var membershipImplementors = []string{"Membership"}
 
 func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *store.Membership) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, membershipImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, membershipImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -4415,7 +4415,7 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *money.Money) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, moneyImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, moneyImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -4556,7 +4556,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, pageInfoImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, pageInfoImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -4707,7 +4707,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 var storeImplementors = []string{"Store", "Node"}
 
 func (ec *executionContext) _Store(ctx context.Context, sel ast.SelectionSet, obj *store.Store) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, storeImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, storeImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -4757,7 +4757,7 @@ func (ec *executionContext) _Store(ctx context.Context, sel ast.SelectionSet, ob
 var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *auth.User) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, userImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, userImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -4816,7 +4816,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 var userConnectionImplementors = []string{"UserConnection"}
 
 func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.SelectionSet, obj *model.UserConnection) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, userConnectionImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, userConnectionImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
@@ -4851,7 +4851,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 var userEdgeImplementors = []string{"UserEdge"}
 
 func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet, obj *model.UserEdge) graphql.Marshaler {
-	fields := exec.CollectFields(ctx, ec.OperationContext, sel, userEdgeImplementors)
+	fields := ec.fields.Collect(ec.OperationContext, sel, userEdgeImplementors)
 	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
