@@ -22,12 +22,12 @@ GO_FILES = { git ls-files -z --cached --others --exclude-standard -- '*.go' 2>/d
 	|| find . -name '*.go' -not -path './.data/*' -not -path './frontend/node_modules/*' -print0; } \
 	| while IFS= read -r -d '' f; do if [ -f "$$f" ]; then printf '%s\n' "$$f"; fi; done | sort -u
 
-.PHONY: help run build frontend test bench generate vet fmt lint db-start db-stop db-status psql clean
+.PHONY: help run build frontend test bench generate check-generate vet fmt lint db-start db-stop db-status psql clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
 	@echo
-	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z0-9_.-]+:[^#]*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-zA-Z0-9_.-]+:[^#]*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # The mock bank is its own process, as a real bank is: run reuses one already listening on
 # GATEWAY_ADDR, otherwise starts one (its ledger kept in .data/gateway.jsonl) and stops it
@@ -71,13 +71,15 @@ frontend: ## Build the dashboard into frontend/dist (skipped if frontend/package
 	fi
 
 # Coverage counts the hand-written code: gqlgen's generated executor and the bench tool
-# are left out of the figure.
-test: ## Run all tests against Postgres; JUnit + coverage in .reports/
+# are left out of the figure. Every package runs under the race detector: the executor,
+# the dataloaders and the job workers run goroutines, and the tests that prove them
+# safe (e.g. TestConcurrentRootFieldsShareLoaders) can only do so with -race. It needs cgo.
+test: ## Run all tests (race detector on) against Postgres; JUnit + coverage in .reports/
 	@mkdir -p $(REPORTS); rm -f $(REPORTS)/coverage.out $(REPORTS)/coverage.txt
 	@$(WITH_DB); \
 	rc=0; \
 	go tool gotestsum --junitfile $(REPORTS)/junit.xml --format pkgname-and-test-fails -- \
-		-p 2 -count=1 -coverprofile=$(REPORTS)/coverage.out -coverpkg=$$(go list ./... | grep -v -e /graph/generated -e /internal/db/dbsqlc -e /cmd/bench | paste -sd, -) ./... || rc=$$?; \
+		-p 2 -count=1 -race -coverprofile=$(REPORTS)/coverage.out -coverpkg=$$(go list ./... | grep -v -e /graph/generated -e /internal/db/dbsqlc -e /cmd/bench | paste -sd, -) ./... || rc=$$?; \
 	if [ -s $(REPORTS)/coverage.out ]; then \
 		{ go tool cover -func=$(REPORTS)/coverage.out | tail -1 | tr -s '\t' ' ' | tee $(REPORTS)/coverage.txt; } \
 			|| echo "coverage: could not be computed"; \
@@ -87,12 +89,17 @@ test: ## Run all tests against Postgres; JUnit + coverage in .reports/
 bench: ## Run the load benchmark (go run ./cmd/bench ARGS="...")
 	@$(WITH_DB); go run ./cmd/bench $(ARGS)
 
-generate: ## Regenerate GraphQL code (gqlgen, then the serial-execution rewrite) and the SQL code (sqlc)
-	go tool gqlgen generate
-	go run ./internal/gqlgenpatch graph/generated
+# The GraphQL code: gqlgen's models and resolver stubs, and the executor from
+# graph/generate's copies of gqlgen's templates (see graph/generate/main.go).
+generate: ## Regenerate the GraphQL code (graph/generate, gqlgen's API) and the SQL code (sqlc); both are committed
+	go run ./graph/generate
 	rm -f internal/db/dbsqlc/*.go # sqlc leaves the files of removed queries behind
 	cd tools/sqlc && go tool sqlc generate -f ../../sqlc.yaml
 	UPDATE_SQLC_HASH=1 go test ./internal/db -run '^TestSQLCGeneratedCodeIsCurrent$$' -count=1
+
+check-generate: ## Check that the GraphQL code is what make generate writes, and its templates gqlgen's (make test does too)
+	@$(WITH_DB); go test ./graph -run '^TestGeneratedCodeIsCurrent$$' -count=1
+	go test ./graph/generate -run '^TestTemplatesMatchUpstream$$' -count=1
 
 vet: ## go vet ./...
 	go vet ./...

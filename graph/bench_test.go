@@ -32,7 +32,7 @@ func BenchmarkOrdersPage(b *testing.B) {
 		}
 	})
 	// 32 concurrent clients, as in make bench: ns/op is the inverse of throughput
-	// when every core is busy, which is what the goroutines gqlgen would start cost.
+	// when every core is busy, which is what the goroutines gqlgen starts cost.
 	b.Run("concurrent", func(b *testing.B) {
 		b.SetParallelism(16)
 		b.RunParallel(func(pb *testing.PB) {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
@@ -37,7 +38,8 @@ type env struct {
 }
 
 // newEnv starts a server. opts are func(*config.Config) to adjust its configuration,
-// a pgx.QueryTracer to watch its SQL, or an io.Writer to receive its JSON logs.
+// a pgx.QueryTracer to watch its SQL, an io.Writer to receive its JSON logs, or a
+// graphql.HandlerExtension to add to the GraphQL server.
 func newEnv(t testing.TB, opts ...any) *env {
 	t.Helper()
 	d := dbtest.Get(t)
@@ -49,6 +51,7 @@ func newEnv(t testing.TB, opts ...any) *env {
 		MaxBodyBytes: 1 << 20, DBMaxConns: 8,
 	}
 	var logTo io.Writer = io.Discard
+	var exts []graphql.HandlerExtension
 	poolCfg, err := db.PoolConfig(d.AppURL, 0)
 	require.NoError(t, err)
 	for _, o := range opts {
@@ -59,6 +62,8 @@ func newEnv(t testing.TB, opts ...any) *env {
 			poolCfg.ConnConfig.Tracer = o
 		case io.Writer:
 			logTo = o
+		case graphql.HandlerExtension:
+			exts = append(exts, o)
 		default:
 			t.Fatalf("newEnv: unknown option %T", o)
 		}
@@ -70,7 +75,8 @@ func newEnv(t testing.TB, opts ...any) *env {
 	log := slog.New(slog.NewJSONHandler(logTo, nil))
 	inserter, err := app.NewInsertClient(pool, log)
 	require.NoError(t, err)
-	srv := httptest.NewServer(app.NewHandler(app.Params{Config: cfg, Pool: pool, Logger: log, Jobs: inserter}))
+	srv := httptest.NewServer(app.NewHandler(app.Params{Config: cfg, Pool: pool, Logger: log, Jobs: inserter,
+		GraphQLExtensions: exts}))
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, cfg: cfg, pool: pool}
 }

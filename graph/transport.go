@@ -17,7 +17,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/ordergraph/ordergraph/graph/gqlexec"
+	graphexec "github.com/ordergraph/ordergraph/graph/exec"
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/requestlog"
 	"github.com/ordergraph/ordergraph/internal/web"
@@ -76,7 +76,7 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	writeResponse(w, http.StatusOK, resp)
 	if resp != nil {
 		// Written out and referenced nowhere else: the buffer serves the next response.
-		gqlexec.RecycleResponse(resp.Data)
+		graphexec.RecycleResponse(resp.Data)
 	}
 }
 
@@ -124,7 +124,7 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	resp := responses(ctx)
 	writeResponse(w, http.StatusOK, resp)
 	if resp != nil {
-		gqlexec.RecycleResponse(resp.Data)
+		graphexec.RecycleResponse(resp.Data)
 	}
 }
 

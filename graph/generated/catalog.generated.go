@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/ordergraph/ordergraph/graph/gqlexec"
+	"github.com/ordergraph/ordergraph/graph/exec"
 	"github.com/ordergraph/ordergraph/graph/model"
 	"github.com/ordergraph/ordergraph/internal/customer"
 	"github.com/ordergraph/ordergraph/internal/money"
@@ -61,7 +61,26 @@ func (ec *executionContext) field_Customer_orders_args(ctx context.Context, rawA
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *customer.Customer) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Customer_id(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.GID(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNID2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -80,11 +99,30 @@ func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Customer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Customer", field, true, false, "ID")
+	return exec.NewScalarFieldContext("Customer", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Customer_email(ctx context.Context, field graphql.CollectedField, obj *customer.Customer) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Customer_email(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Email, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -103,11 +141,30 @@ func (ec *executionContext) _Customer_email(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Customer_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Customer", field, false, false, "String")
+	return exec.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
 func (ec *executionContext) _Customer_name(ctx context.Context, field graphql.CollectedField, obj *customer.Customer) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Customer_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Name, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -126,11 +183,30 @@ func (ec *executionContext) _Customer_name(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Customer_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Customer", field, false, false, "String")
+	return exec.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
 func (ec *executionContext) _Customer_createdAt(ctx context.Context, field graphql.CollectedField, obj *customer.Customer) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Customer_createdAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CreatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -149,11 +225,31 @@ func (ec *executionContext) _Customer_createdAt(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Customer_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Customer", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Customer", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Customer_orders(ctx context.Context, field graphql.CollectedField, obj *customer.Customer) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Customer_orders(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Customer().Orders(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *model.OrderConnection) graphql.Marshaler {
+				return ec.marshalNOrderConnection2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐOrderConnection(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -197,7 +293,26 @@ func (ec *executionContext) fieldContext_Customer_orders(ctx context.Context, fi
 }
 
 func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_CustomerConnection_edges(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Edges, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v []*model.CustomerEdge) graphql.Marshaler {
+				return ec.marshalNCustomerEdge2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐCustomerEdgeᚄ(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -229,7 +344,26 @@ func (ec *executionContext) fieldContext_CustomerConnection_edges(_ context.Cont
 }
 
 func (ec *executionContext) _CustomerConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.PageInfo, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+				return ec.marshalNPageInfo2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -261,7 +395,26 @@ func (ec *executionContext) fieldContext_CustomerConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _CustomerConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CustomerConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_CustomerConnection_totalCount(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.CustomerConnection().TotalCount(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -280,11 +433,30 @@ func (ec *executionContext) _CustomerConnection_totalCount(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_CustomerConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("CustomerConnection", field, true, true, "Int")
+	return exec.NewScalarFieldContext("CustomerConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_CustomerEdge_cursor(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Cursor, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -303,11 +475,30 @@ func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_CustomerEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("CustomerEdge", field, false, false, "String")
+	return exec.NewScalarFieldContext("CustomerEdge", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomerEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CustomerEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_CustomerEdge_node(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Node, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *customer.Customer) graphql.Marshaler {
+				return ec.marshalNCustomer2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋcustomerᚐCustomer(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -339,7 +530,26 @@ func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _Product_id(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Product_id(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.GID(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNID2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -358,11 +568,30 @@ func (ec *executionContext) _Product_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Product_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, true, false, "ID")
+	return exec.NewScalarFieldContext("Product", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Product_sku(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Product_sku(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.SKU, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -381,11 +610,30 @@ func (ec *executionContext) _Product_sku(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Product_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, false, false, "String")
+	return exec.NewScalarFieldContext("Product", field, false, false, "String")
 }
 
 func (ec *executionContext) _Product_name(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Product_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Name, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -404,11 +652,30 @@ func (ec *executionContext) _Product_name(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Product_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, false, false, "String")
+	return exec.NewScalarFieldContext("Product", field, false, false, "String")
 }
 
 func (ec *executionContext) _Product_price(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Product_price(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Price(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+				return ec.marshalNMoney2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -440,7 +707,26 @@ func (ec *executionContext) fieldContext_Product_price(_ context.Context, field 
 }
 
 func (ec *executionContext) _Product_stockOnHand(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Product_stockOnHand(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.StockOnHand, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -459,11 +745,30 @@ func (ec *executionContext) _Product_stockOnHand(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Product_stockOnHand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, false, false, "Int")
+	return exec.NewScalarFieldContext("Product", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Product_stockReserved(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Product_stockReserved(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.StockReserved, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -482,11 +787,30 @@ func (ec *executionContext) _Product_stockReserved(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Product_stockReserved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, false, false, "Int")
+	return exec.NewScalarFieldContext("Product", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Product_stockAvailable(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Product_stockAvailable(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.StockAvailable(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -505,11 +829,30 @@ func (ec *executionContext) _Product_stockAvailable(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Product_stockAvailable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, true, false, "Int")
+	return exec.NewScalarFieldContext("Product", field, true, false, "Int")
 }
 
 func (ec *executionContext) _Product_lowStockThreshold(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Product_lowStockThreshold(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.LowStockThreshold, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -528,11 +871,30 @@ func (ec *executionContext) _Product_lowStockThreshold(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_Product_lowStockThreshold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, false, false, "Int")
+	return exec.NewScalarFieldContext("Product", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Product_lowStock(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Product_lowStock(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.LowStock(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -551,11 +913,30 @@ func (ec *executionContext) _Product_lowStock(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Product_lowStock(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, true, false, "Boolean")
+	return exec.NewScalarFieldContext("Product", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _Product_createdAt(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Product_createdAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CreatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -574,11 +955,30 @@ func (ec *executionContext) _Product_createdAt(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Product_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Product", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Product_updatedAt(ctx context.Context, field graphql.CollectedField, obj *product.Product) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Product_updatedAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.UpdatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -597,11 +997,30 @@ func (ec *executionContext) _Product_updatedAt(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Product_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Product", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Product", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _ProductConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProductConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ProductConnection_edges(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Edges, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v []*model.ProductEdge) graphql.Marshaler {
+				return ec.marshalNProductEdge2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐProductEdgeᚄ(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -633,7 +1052,26 @@ func (ec *executionContext) fieldContext_ProductConnection_edges(_ context.Conte
 }
 
 func (ec *executionContext) _ProductConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ProductConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ProductConnection_pageInfo(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.PageInfo, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+				return ec.marshalNPageInfo2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -665,7 +1103,26 @@ func (ec *executionContext) fieldContext_ProductConnection_pageInfo(_ context.Co
 }
 
 func (ec *executionContext) _ProductConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ProductConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ProductConnection_totalCount(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.ProductConnection().TotalCount(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -684,11 +1141,30 @@ func (ec *executionContext) _ProductConnection_totalCount(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_ProductConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("ProductConnection", field, true, true, "Int")
+	return exec.NewScalarFieldContext("ProductConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _ProductEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ProductEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ProductEdge_cursor(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Cursor, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -707,11 +1183,30 @@ func (ec *executionContext) _ProductEdge_cursor(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_ProductEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("ProductEdge", field, false, false, "String")
+	return exec.NewScalarFieldContext("ProductEdge", field, false, false, "String")
 }
 
 func (ec *executionContext) _ProductEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ProductEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ProductEdge_node(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Node, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *product.Product) graphql.Marshaler {
+				return ec.marshalNProduct2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋproductᚐProduct(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -974,10 +1469,9 @@ func UnmarshalUpdateProductInput(ctx context.Context, raw any) (model.UpdateProd
 var customerImplementors = []string{"Customer", "Node"}
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *customer.Customer) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, customerImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, customerImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -985,38 +1479,44 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 		case "id":
 			out.Values[i] = ec._Customer_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "email":
 			out.Values[i] = ec._Customer_email(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Customer_name(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Customer_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "orders":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Customer_orders(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Customer_orders(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._Customer_orders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -1028,10 +1528,9 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 var customerConnectionImplementors = []string{"CustomerConnection"}
 
 func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerConnection) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, customerConnectionImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, customerConnectionImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1039,28 +1538,34 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 		case "edges":
 			out.Values[i] = ec._CustomerConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "pageInfo":
 			out.Values[i] = ec._CustomerConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "totalCount":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._CustomerConnection_totalCount(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._CustomerConnection_totalCount(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._CustomerConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -1072,10 +1577,9 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 var customerEdgeImplementors = []string{"CustomerEdge"}
 
 func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerEdge) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, customerEdgeImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, customerEdgeImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1094,11 +1598,9 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -1110,10 +1612,9 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 var productImplementors = []string{"Product", "Node"}
 
 func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, obj *product.Product) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, productImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, productImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1177,11 +1678,9 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -1193,10 +1692,9 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 var productConnectionImplementors = []string{"ProductConnection"}
 
 func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ProductConnection) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, productConnectionImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, productConnectionImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1204,28 +1702,34 @@ func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.Sele
 		case "edges":
 			out.Values[i] = ec._ProductConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "pageInfo":
 			out.Values[i] = ec._ProductConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "totalCount":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ProductConnection_totalCount(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._ProductConnection_totalCount(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._ProductConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -1237,10 +1741,9 @@ func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.Sele
 var productEdgeImplementors = []string{"ProductEdge"}
 
 func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ProductEdge) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, productEdgeImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, productEdgeImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1259,11 +1762,9 @@ func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionS
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -1298,7 +1799,7 @@ func (ec *executionContext) marshalNCustomerConnection2ᚖgithubᚗcomᚋordergr
 }
 
 func (ec *executionContext) marshalNCustomerEdge2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐCustomerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomerEdge) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCustomerEdge2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐCustomerEdge(ctx, sel, v[i])
@@ -1338,7 +1839,7 @@ func (ec *executionContext) marshalNProductConnection2ᚖgithubᚗcomᚋordergra
 }
 
 func (ec *executionContext) marshalNProductEdge2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐProductEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProductEdge) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProductEdge2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐProductEdge(ctx, sel, v[i])

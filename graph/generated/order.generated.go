@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/ordergraph/ordergraph/graph/gqlexec"
+	"github.com/ordergraph/ordergraph/graph/exec"
 	"github.com/ordergraph/ordergraph/graph/model"
 	"github.com/ordergraph/ordergraph/internal/alert"
 	"github.com/ordergraph/ordergraph/internal/customer"
@@ -67,7 +67,26 @@ type PaymentResolver interface {
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Address_name(ctx context.Context, field graphql.CollectedField, obj *order.Address) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Address_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Name, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -86,11 +105,30 @@ func (ec *executionContext) _Address_name(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Address_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Address", field, false, false, "String")
+	return exec.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
 func (ec *executionContext) _Address_line1(ctx context.Context, field graphql.CollectedField, obj *order.Address) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Address_line1(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Line1, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -109,11 +147,30 @@ func (ec *executionContext) _Address_line1(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Address_line1(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Address", field, false, false, "String")
+	return exec.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
 func (ec *executionContext) _Address_line2(ctx context.Context, field graphql.CollectedField, obj *order.Address) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Address_line2(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Line2, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -132,11 +189,30 @@ func (ec *executionContext) _Address_line2(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Address_line2(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Address", field, false, false, "String")
+	return exec.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
 func (ec *executionContext) _Address_city(ctx context.Context, field graphql.CollectedField, obj *order.Address) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Address_city(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.City, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -155,11 +231,30 @@ func (ec *executionContext) _Address_city(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Address_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Address", field, false, false, "String")
+	return exec.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
 func (ec *executionContext) _Address_postalCode(ctx context.Context, field graphql.CollectedField, obj *order.Address) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Address_postalCode(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.PostalCode, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -178,11 +273,30 @@ func (ec *executionContext) _Address_postalCode(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Address_postalCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Address", field, false, false, "String")
+	return exec.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
 func (ec *executionContext) _Address_countryCode(ctx context.Context, field graphql.CollectedField, obj *order.Address) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Address_countryCode(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CountryCode, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -201,11 +315,30 @@ func (ec *executionContext) _Address_countryCode(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Address_countryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Address", field, false, false, "String")
+	return exec.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
 func (ec *executionContext) _Alert_id(ctx context.Context, field graphql.CollectedField, obj *alert.Alert) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Alert_id(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.GID(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNID2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -224,11 +357,30 @@ func (ec *executionContext) _Alert_id(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Alert_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Alert", field, true, false, "ID")
+	return exec.NewScalarFieldContext("Alert", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Alert_kind(ctx context.Context, field graphql.CollectedField, obj *alert.Alert) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Alert_kind(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Kind, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v alert.Kind) graphql.Marshaler {
+				return ec.marshalNAlertKind2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋalertᚐKind(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -247,11 +399,30 @@ func (ec *executionContext) _Alert_kind(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Alert_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Alert", field, false, false, "AlertKind")
+	return exec.NewScalarFieldContext("Alert", field, false, false, "AlertKind")
 }
 
 func (ec *executionContext) _Alert_status(ctx context.Context, field graphql.CollectedField, obj *alert.Alert) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Alert_status(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Status, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v alert.Status) graphql.Marshaler {
+				return ec.marshalNAlertStatus2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋalertᚐStatus(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -270,11 +441,30 @@ func (ec *executionContext) _Alert_status(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Alert_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Alert", field, false, false, "AlertStatus")
+	return exec.NewScalarFieldContext("Alert", field, false, false, "AlertStatus")
 }
 
 func (ec *executionContext) _Alert_message(ctx context.Context, field graphql.CollectedField, obj *alert.Alert) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Alert_message(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Message, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -293,11 +483,30 @@ func (ec *executionContext) _Alert_message(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Alert_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Alert", field, false, false, "String")
+	return exec.NewScalarFieldContext("Alert", field, false, false, "String")
 }
 
 func (ec *executionContext) _Alert_order(ctx context.Context, field graphql.CollectedField, obj *alert.Alert) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Alert_order(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Alert().Order(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *order.Order) graphql.Marshaler {
+				return ec.marshalOOrder2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋorderᚐOrder(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -329,7 +538,26 @@ func (ec *executionContext) fieldContext_Alert_order(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Alert_subjectId(ctx context.Context, field graphql.CollectedField, obj *alert.Alert) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Alert_subjectId(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.SubjectGID(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNID2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -348,11 +576,30 @@ func (ec *executionContext) _Alert_subjectId(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Alert_subjectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Alert", field, true, false, "ID")
+	return exec.NewScalarFieldContext("Alert", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Alert_data(ctx context.Context, field graphql.CollectedField, obj *alert.Alert) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Alert_data(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.DataJSON(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -371,11 +618,30 @@ func (ec *executionContext) _Alert_data(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Alert_data(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Alert", field, true, false, "String")
+	return exec.NewScalarFieldContext("Alert", field, true, false, "String")
 }
 
 func (ec *executionContext) _Alert_createdAt(ctx context.Context, field graphql.CollectedField, obj *alert.Alert) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Alert_createdAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CreatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -394,11 +660,30 @@ func (ec *executionContext) _Alert_createdAt(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Alert_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Alert", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Alert", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Alert_resolvedAt(ctx context.Context, field graphql.CollectedField, obj *alert.Alert) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Alert_resolvedAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.ResolvedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+				return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -417,11 +702,30 @@ func (ec *executionContext) _Alert_resolvedAt(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Alert_resolvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Alert", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Alert", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Alert_resolvedBy(ctx context.Context, field graphql.CollectedField, obj *alert.Alert) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Alert_resolvedBy(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.ResolvedBy, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -440,11 +744,30 @@ func (ec *executionContext) _Alert_resolvedBy(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Alert_resolvedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Alert", field, false, false, "String")
+	return exec.NewScalarFieldContext("Alert", field, false, false, "String")
 }
 
 func (ec *executionContext) _AlertConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AlertConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_AlertConnection_edges(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Edges, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v []*model.AlertEdge) graphql.Marshaler {
+				return ec.marshalNAlertEdge2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐAlertEdgeᚄ(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -476,7 +799,26 @@ func (ec *executionContext) fieldContext_AlertConnection_edges(_ context.Context
 }
 
 func (ec *executionContext) _AlertConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AlertConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_AlertConnection_pageInfo(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.PageInfo, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+				return ec.marshalNPageInfo2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -508,7 +850,26 @@ func (ec *executionContext) fieldContext_AlertConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _AlertConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.AlertConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_AlertConnection_totalCount(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.AlertConnection().TotalCount(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -527,11 +888,30 @@ func (ec *executionContext) _AlertConnection_totalCount(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_AlertConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("AlertConnection", field, true, true, "Int")
+	return exec.NewScalarFieldContext("AlertConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _AlertEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.AlertEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_AlertEdge_cursor(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Cursor, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -550,11 +930,30 @@ func (ec *executionContext) _AlertEdge_cursor(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_AlertEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("AlertEdge", field, false, false, "String")
+	return exec.NewScalarFieldContext("AlertEdge", field, false, false, "String")
 }
 
 func (ec *executionContext) _AlertEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.AlertEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_AlertEdge_node(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Node, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *alert.Alert) graphql.Marshaler {
+				return ec.marshalNAlert2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋalertᚐAlert(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -586,7 +985,26 @@ func (ec *executionContext) fieldContext_AlertEdge_node(_ context.Context, field
 }
 
 func (ec *executionContext) _Fulfillment_id(ctx context.Context, field graphql.CollectedField, obj *fulfillment.Fulfillment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Fulfillment_id(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.GID(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNID2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -605,11 +1023,30 @@ func (ec *executionContext) _Fulfillment_id(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Fulfillment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Fulfillment", field, true, false, "ID")
+	return exec.NewScalarFieldContext("Fulfillment", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Fulfillment_status(ctx context.Context, field graphql.CollectedField, obj *fulfillment.Fulfillment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Fulfillment_status(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Status, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v fulfillment.Status) graphql.Marshaler {
+				return ec.marshalNFulfillmentStatus2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋfulfillmentᚐStatus(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -628,11 +1065,30 @@ func (ec *executionContext) _Fulfillment_status(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Fulfillment_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Fulfillment", field, false, false, "FulfillmentStatus")
+	return exec.NewScalarFieldContext("Fulfillment", field, false, false, "FulfillmentStatus")
 }
 
 func (ec *executionContext) _Fulfillment_carrier(ctx context.Context, field graphql.CollectedField, obj *fulfillment.Fulfillment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Fulfillment_carrier(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Carrier, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -651,11 +1107,30 @@ func (ec *executionContext) _Fulfillment_carrier(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Fulfillment_carrier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Fulfillment", field, false, false, "String")
+	return exec.NewScalarFieldContext("Fulfillment", field, false, false, "String")
 }
 
 func (ec *executionContext) _Fulfillment_trackingNumber(ctx context.Context, field graphql.CollectedField, obj *fulfillment.Fulfillment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Fulfillment_trackingNumber(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.TrackingNumber, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -674,11 +1149,30 @@ func (ec *executionContext) _Fulfillment_trackingNumber(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_Fulfillment_trackingNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Fulfillment", field, false, false, "String")
+	return exec.NewScalarFieldContext("Fulfillment", field, false, false, "String")
 }
 
 func (ec *executionContext) _Fulfillment_createdAt(ctx context.Context, field graphql.CollectedField, obj *fulfillment.Fulfillment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Fulfillment_createdAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CreatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -697,11 +1191,30 @@ func (ec *executionContext) _Fulfillment_createdAt(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Fulfillment_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Fulfillment", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Fulfillment", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Fulfillment_pickedAt(ctx context.Context, field graphql.CollectedField, obj *fulfillment.Fulfillment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Fulfillment_pickedAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.PickedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+				return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -720,11 +1233,30 @@ func (ec *executionContext) _Fulfillment_pickedAt(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Fulfillment_pickedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Fulfillment", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Fulfillment", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Fulfillment_packedAt(ctx context.Context, field graphql.CollectedField, obj *fulfillment.Fulfillment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Fulfillment_packedAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.PackedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+				return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -743,11 +1275,30 @@ func (ec *executionContext) _Fulfillment_packedAt(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Fulfillment_packedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Fulfillment", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Fulfillment", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Fulfillment_shippedAt(ctx context.Context, field graphql.CollectedField, obj *fulfillment.Fulfillment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Fulfillment_shippedAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.ShippedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+				return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -766,11 +1317,30 @@ func (ec *executionContext) _Fulfillment_shippedAt(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Fulfillment_shippedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Fulfillment", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Fulfillment", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Fulfillment_deliveredAt(ctx context.Context, field graphql.CollectedField, obj *fulfillment.Fulfillment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Fulfillment_deliveredAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.DeliveredAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+				return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -789,11 +1359,30 @@ func (ec *executionContext) _Fulfillment_deliveredAt(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Fulfillment_deliveredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Fulfillment", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Fulfillment", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Fulfillment_cancelledAt(ctx context.Context, field graphql.CollectedField, obj *fulfillment.Fulfillment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Fulfillment_cancelledAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CancelledAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+				return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -812,11 +1401,30 @@ func (ec *executionContext) _Fulfillment_cancelledAt(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Fulfillment_cancelledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Fulfillment", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Fulfillment", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Invoice_id(ctx context.Context, field graphql.CollectedField, obj *invoice.Invoice) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Invoice_id(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.GID(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNID2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -835,11 +1443,30 @@ func (ec *executionContext) _Invoice_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Invoice_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Invoice", field, true, false, "ID")
+	return exec.NewScalarFieldContext("Invoice", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Invoice_number(ctx context.Context, field graphql.CollectedField, obj *invoice.Invoice) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Invoice_number(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Number, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+				return ec.marshalNInt2int64(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -858,11 +1485,30 @@ func (ec *executionContext) _Invoice_number(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Invoice_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Invoice", field, false, false, "Int")
+	return exec.NewScalarFieldContext("Invoice", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Invoice_status(ctx context.Context, field graphql.CollectedField, obj *invoice.Invoice) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Invoice_status(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Status, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNInvoiceStatus2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -881,11 +1527,30 @@ func (ec *executionContext) _Invoice_status(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Invoice_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Invoice", field, false, false, "InvoiceStatus")
+	return exec.NewScalarFieldContext("Invoice", field, false, false, "InvoiceStatus")
 }
 
 func (ec *executionContext) _Invoice_subtotal(ctx context.Context, field graphql.CollectedField, obj *invoice.Invoice) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Invoice_subtotal(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Subtotal(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+				return ec.marshalNMoney2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -917,7 +1582,26 @@ func (ec *executionContext) fieldContext_Invoice_subtotal(_ context.Context, fie
 }
 
 func (ec *executionContext) _Invoice_total(ctx context.Context, field graphql.CollectedField, obj *invoice.Invoice) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Invoice_total(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Total(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+				return ec.marshalNMoney2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -949,7 +1633,26 @@ func (ec *executionContext) fieldContext_Invoice_total(_ context.Context, field 
 }
 
 func (ec *executionContext) _Invoice_lines(ctx context.Context, field graphql.CollectedField, obj *invoice.Invoice) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Invoice_lines(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Invoice().Lines(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v []*invoice.Line) graphql.Marshaler {
+				return ec.marshalNInvoiceLine2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋinvoiceᚐLineᚄ(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -981,7 +1684,26 @@ func (ec *executionContext) fieldContext_Invoice_lines(_ context.Context, field 
 }
 
 func (ec *executionContext) _Invoice_order(ctx context.Context, field graphql.CollectedField, obj *invoice.Invoice) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Invoice_order(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Invoice().Order(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *order.Order) graphql.Marshaler {
+				return ec.marshalNOrder2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋorderᚐOrder(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1013,7 +1735,26 @@ func (ec *executionContext) fieldContext_Invoice_order(_ context.Context, field 
 }
 
 func (ec *executionContext) _Invoice_issuedAt(ctx context.Context, field graphql.CollectedField, obj *invoice.Invoice) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Invoice_issuedAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.IssuedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1032,11 +1773,30 @@ func (ec *executionContext) _Invoice_issuedAt(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Invoice_issuedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Invoice", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Invoice", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Invoice_voidedAt(ctx context.Context, field graphql.CollectedField, obj *invoice.Invoice) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Invoice_voidedAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.VoidedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+				return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1055,11 +1815,30 @@ func (ec *executionContext) _Invoice_voidedAt(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Invoice_voidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Invoice", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Invoice", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Invoice_voidReason(ctx context.Context, field graphql.CollectedField, obj *invoice.Invoice) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Invoice_voidReason(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.VoidReason, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1078,11 +1857,30 @@ func (ec *executionContext) _Invoice_voidReason(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Invoice_voidReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Invoice", field, false, false, "String")
+	return exec.NewScalarFieldContext("Invoice", field, false, false, "String")
 }
 
 func (ec *executionContext) _InvoiceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_InvoiceConnection_edges(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Edges, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v []*model.InvoiceEdge) graphql.Marshaler {
+				return ec.marshalNInvoiceEdge2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐInvoiceEdgeᚄ(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1114,7 +1912,26 @@ func (ec *executionContext) fieldContext_InvoiceConnection_edges(_ context.Conte
 }
 
 func (ec *executionContext) _InvoiceConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_InvoiceConnection_pageInfo(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.PageInfo, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+				return ec.marshalNPageInfo2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1146,7 +1963,26 @@ func (ec *executionContext) fieldContext_InvoiceConnection_pageInfo(_ context.Co
 }
 
 func (ec *executionContext) _InvoiceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_InvoiceConnection_totalCount(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.InvoiceConnection().TotalCount(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1165,11 +2001,30 @@ func (ec *executionContext) _InvoiceConnection_totalCount(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_InvoiceConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("InvoiceConnection", field, true, true, "Int")
+	return exec.NewScalarFieldContext("InvoiceConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _InvoiceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_InvoiceEdge_cursor(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Cursor, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1188,11 +2043,30 @@ func (ec *executionContext) _InvoiceEdge_cursor(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_InvoiceEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("InvoiceEdge", field, false, false, "String")
+	return exec.NewScalarFieldContext("InvoiceEdge", field, false, false, "String")
 }
 
 func (ec *executionContext) _InvoiceEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_InvoiceEdge_node(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Node, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *invoice.Invoice) graphql.Marshaler {
+				return ec.marshalNInvoice2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋinvoiceᚐInvoice(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1224,7 +2098,26 @@ func (ec *executionContext) fieldContext_InvoiceEdge_node(_ context.Context, fie
 }
 
 func (ec *executionContext) _InvoiceLine_lineNumber(ctx context.Context, field graphql.CollectedField, obj *invoice.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_InvoiceLine_lineNumber(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.LineNo, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1243,11 +2136,30 @@ func (ec *executionContext) _InvoiceLine_lineNumber(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_InvoiceLine_lineNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("InvoiceLine", field, false, false, "Int")
+	return exec.NewScalarFieldContext("InvoiceLine", field, false, false, "Int")
 }
 
 func (ec *executionContext) _InvoiceLine_sku(ctx context.Context, field graphql.CollectedField, obj *invoice.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_InvoiceLine_sku(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.SKU, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1266,11 +2178,30 @@ func (ec *executionContext) _InvoiceLine_sku(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_InvoiceLine_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("InvoiceLine", field, false, false, "String")
+	return exec.NewScalarFieldContext("InvoiceLine", field, false, false, "String")
 }
 
 func (ec *executionContext) _InvoiceLine_description(ctx context.Context, field graphql.CollectedField, obj *invoice.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_InvoiceLine_description(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Description, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1289,11 +2220,30 @@ func (ec *executionContext) _InvoiceLine_description(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_InvoiceLine_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("InvoiceLine", field, false, false, "String")
+	return exec.NewScalarFieldContext("InvoiceLine", field, false, false, "String")
 }
 
 func (ec *executionContext) _InvoiceLine_quantity(ctx context.Context, field graphql.CollectedField, obj *invoice.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_InvoiceLine_quantity(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Quantity, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1312,11 +2262,30 @@ func (ec *executionContext) _InvoiceLine_quantity(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_InvoiceLine_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("InvoiceLine", field, false, false, "Int")
+	return exec.NewScalarFieldContext("InvoiceLine", field, false, false, "Int")
 }
 
 func (ec *executionContext) _InvoiceLine_unitPrice(ctx context.Context, field graphql.CollectedField, obj *invoice.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_InvoiceLine_unitPrice(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.UnitPrice(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+				return ec.marshalNMoney2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1348,7 +2317,26 @@ func (ec *executionContext) fieldContext_InvoiceLine_unitPrice(_ context.Context
 }
 
 func (ec *executionContext) _InvoiceLine_total(ctx context.Context, field graphql.CollectedField, obj *invoice.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_InvoiceLine_total(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Total(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+				return ec.marshalNMoney2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1380,7 +2368,26 @@ func (ec *executionContext) fieldContext_InvoiceLine_total(_ context.Context, fi
 }
 
 func (ec *executionContext) _Order_id(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Order_id(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.GID(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNID2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1399,11 +2406,30 @@ func (ec *executionContext) _Order_id(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Order_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Order", field, true, false, "ID")
+	return exec.NewScalarFieldContext("Order", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Order_number(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Order_number(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Number, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+				return ec.marshalNInt2int64(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1422,11 +2448,30 @@ func (ec *executionContext) _Order_number(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Order_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Order", field, false, false, "Int")
+	return exec.NewScalarFieldContext("Order", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Order_status(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Order_status(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Status, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v order.Status) graphql.Marshaler {
+				return ec.marshalNOrderStatus2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋorderᚐStatus(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1445,11 +2490,30 @@ func (ec *executionContext) _Order_status(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Order_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Order", field, false, false, "OrderStatus")
+	return exec.NewScalarFieldContext("Order", field, false, false, "OrderStatus")
 }
 
 func (ec *executionContext) _Order_customer(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Order_customer(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Order().Customer(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *customer.Customer) graphql.Marshaler {
+				return ec.marshalNCustomer2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋcustomerᚐCustomer(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1481,7 +2545,26 @@ func (ec *executionContext) fieldContext_Order_customer(_ context.Context, field
 }
 
 func (ec *executionContext) _Order_lines(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Order_lines(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Order().Lines(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v []*order.Line) graphql.Marshaler {
+				return ec.marshalNOrderLine2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋorderᚐLineᚄ(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1513,7 +2596,26 @@ func (ec *executionContext) fieldContext_Order_lines(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Order_subtotal(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Order_subtotal(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Subtotal(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+				return ec.marshalNMoney2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1545,7 +2647,26 @@ func (ec *executionContext) fieldContext_Order_subtotal(_ context.Context, field
 }
 
 func (ec *executionContext) _Order_total(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Order_total(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Total(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+				return ec.marshalNMoney2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1577,7 +2698,26 @@ func (ec *executionContext) fieldContext_Order_total(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Order_shippingAddress(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Order_shippingAddress(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.ShippingAddress()
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v order.Address) graphql.Marshaler {
+				return ec.marshalNAddress2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋorderᚐAddress(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1609,7 +2749,26 @@ func (ec *executionContext) fieldContext_Order_shippingAddress(_ context.Context
 }
 
 func (ec *executionContext) _Order_note(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Order_note(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Note, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1628,11 +2787,30 @@ func (ec *executionContext) _Order_note(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Order_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Order", field, false, false, "String")
+	return exec.NewScalarFieldContext("Order", field, false, false, "String")
 }
 
 func (ec *executionContext) _Order_idempotencyKey(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Order_idempotencyKey(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.IdempotencyKey, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1651,11 +2829,30 @@ func (ec *executionContext) _Order_idempotencyKey(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Order_idempotencyKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Order", field, false, false, "String")
+	return exec.NewScalarFieldContext("Order", field, false, false, "String")
 }
 
 func (ec *executionContext) _Order_paymentMethod(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Order_paymentMethod(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.PaymentMethod, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1674,11 +2871,30 @@ func (ec *executionContext) _Order_paymentMethod(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Order_paymentMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Order", field, false, false, "String")
+	return exec.NewScalarFieldContext("Order", field, false, false, "String")
 }
 
 func (ec *executionContext) _Order_availableActions(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Order_availableActions(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Order().AvailableActions(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v []model.OrderAction) graphql.Marshaler {
+				return ec.marshalNOrderAction2ᚕgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐOrderActionᚄ(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1697,11 +2913,30 @@ func (ec *executionContext) _Order_availableActions(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Order_availableActions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Order", field, true, true, "OrderAction")
+	return exec.NewScalarFieldContext("Order", field, true, true, "OrderAction")
 }
 
 func (ec *executionContext) _Order_payments(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Order_payments(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Order().Payments(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v []*payment.Payment) graphql.Marshaler {
+				return ec.marshalNPayment2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋpaymentᚐPaymentᚄ(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1733,7 +2968,26 @@ func (ec *executionContext) fieldContext_Order_payments(_ context.Context, field
 }
 
 func (ec *executionContext) _Order_invoice(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Order_invoice(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Order().Invoice(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *invoice.Invoice) graphql.Marshaler {
+				return ec.marshalOInvoice2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋinvoiceᚐInvoice(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1765,7 +3019,26 @@ func (ec *executionContext) fieldContext_Order_invoice(_ context.Context, field 
 }
 
 func (ec *executionContext) _Order_fulfillment(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Order_fulfillment(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Order().Fulfillment(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *fulfillment.Fulfillment) graphql.Marshaler {
+				return ec.marshalOFulfillment2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋfulfillmentᚐFulfillment(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1797,7 +3070,26 @@ func (ec *executionContext) fieldContext_Order_fulfillment(_ context.Context, fi
 }
 
 func (ec *executionContext) _Order_events(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Order_events(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Order().Events(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v []*order.Event) graphql.Marshaler {
+				return ec.marshalNOrderEvent2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋorderᚐEventᚄ(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1829,7 +3121,26 @@ func (ec *executionContext) fieldContext_Order_events(_ context.Context, field g
 }
 
 func (ec *executionContext) _Order_createdAt(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Order_createdAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CreatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1848,11 +3159,30 @@ func (ec *executionContext) _Order_createdAt(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Order_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Order", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Order", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Order_updatedAt(ctx context.Context, field graphql.CollectedField, obj *order.Order) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Order_updatedAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.UpdatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1871,11 +3201,30 @@ func (ec *executionContext) _Order_updatedAt(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Order_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Order", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Order", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_OrderConnection_edges(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Edges, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v []*model.OrderEdge) graphql.Marshaler {
+				return ec.marshalNOrderEdge2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐOrderEdgeᚄ(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1907,7 +3256,26 @@ func (ec *executionContext) fieldContext_OrderConnection_edges(_ context.Context
 }
 
 func (ec *executionContext) _OrderConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_OrderConnection_pageInfo(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.PageInfo, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+				return ec.marshalNPageInfo2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1939,7 +3307,26 @@ func (ec *executionContext) fieldContext_OrderConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _OrderConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_OrderConnection_totalCount(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.OrderConnection().TotalCount(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1958,11 +3345,30 @@ func (ec *executionContext) _OrderConnection_totalCount(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_OrderConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("OrderConnection", field, true, true, "Int")
+	return exec.NewScalarFieldContext("OrderConnection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _OrderEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OrderEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_OrderEdge_cursor(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Cursor, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1981,11 +3387,30 @@ func (ec *executionContext) _OrderEdge_cursor(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_OrderEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("OrderEdge", field, false, false, "String")
+	return exec.NewScalarFieldContext("OrderEdge", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.OrderEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_OrderEdge_node(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Node, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *order.Order) graphql.Marshaler {
+				return ec.marshalNOrder2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋorderᚐOrder(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2017,7 +3442,26 @@ func (ec *executionContext) fieldContext_OrderEdge_node(_ context.Context, field
 }
 
 func (ec *executionContext) _OrderEvent_type(ctx context.Context, field graphql.CollectedField, obj *order.Event) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_OrderEvent_type(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Type, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2036,11 +3480,30 @@ func (ec *executionContext) _OrderEvent_type(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_OrderEvent_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("OrderEvent", field, false, false, "String")
+	return exec.NewScalarFieldContext("OrderEvent", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderEvent_message(ctx context.Context, field graphql.CollectedField, obj *order.Event) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_OrderEvent_message(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Message, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2059,11 +3522,30 @@ func (ec *executionContext) _OrderEvent_message(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_OrderEvent_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("OrderEvent", field, false, false, "String")
+	return exec.NewScalarFieldContext("OrderEvent", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderEvent_data(ctx context.Context, field graphql.CollectedField, obj *order.Event) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_OrderEvent_data(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.DataJSON(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2082,11 +3564,30 @@ func (ec *executionContext) _OrderEvent_data(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_OrderEvent_data(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("OrderEvent", field, true, false, "String")
+	return exec.NewScalarFieldContext("OrderEvent", field, true, false, "String")
 }
 
 func (ec *executionContext) _OrderEvent_createdAt(ctx context.Context, field graphql.CollectedField, obj *order.Event) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_OrderEvent_createdAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CreatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2105,11 +3606,30 @@ func (ec *executionContext) _OrderEvent_createdAt(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_OrderEvent_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("OrderEvent", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("OrderEvent", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _OrderLine_lineNumber(ctx context.Context, field graphql.CollectedField, obj *order.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_OrderLine_lineNumber(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.LineNo, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2128,11 +3648,30 @@ func (ec *executionContext) _OrderLine_lineNumber(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_OrderLine_lineNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("OrderLine", field, false, false, "Int")
+	return exec.NewScalarFieldContext("OrderLine", field, false, false, "Int")
 }
 
 func (ec *executionContext) _OrderLine_product(ctx context.Context, field graphql.CollectedField, obj *order.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_OrderLine_product(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.OrderLine().Product(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *product.Product) graphql.Marshaler {
+				return ec.marshalNProduct2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋproductᚐProduct(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2164,7 +3703,26 @@ func (ec *executionContext) fieldContext_OrderLine_product(_ context.Context, fi
 }
 
 func (ec *executionContext) _OrderLine_sku(ctx context.Context, field graphql.CollectedField, obj *order.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_OrderLine_sku(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.SKU, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2183,11 +3741,30 @@ func (ec *executionContext) _OrderLine_sku(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_OrderLine_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("OrderLine", field, false, false, "String")
+	return exec.NewScalarFieldContext("OrderLine", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderLine_name(ctx context.Context, field graphql.CollectedField, obj *order.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_OrderLine_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Name, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2206,11 +3783,30 @@ func (ec *executionContext) _OrderLine_name(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_OrderLine_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("OrderLine", field, false, false, "String")
+	return exec.NewScalarFieldContext("OrderLine", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderLine_quantity(ctx context.Context, field graphql.CollectedField, obj *order.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_OrderLine_quantity(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Quantity, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2229,11 +3825,30 @@ func (ec *executionContext) _OrderLine_quantity(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_OrderLine_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("OrderLine", field, false, false, "Int")
+	return exec.NewScalarFieldContext("OrderLine", field, false, false, "Int")
 }
 
 func (ec *executionContext) _OrderLine_unitPrice(ctx context.Context, field graphql.CollectedField, obj *order.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_OrderLine_unitPrice(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.UnitPrice(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+				return ec.marshalNMoney2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2265,7 +3880,26 @@ func (ec *executionContext) fieldContext_OrderLine_unitPrice(_ context.Context, 
 }
 
 func (ec *executionContext) _OrderLine_total(ctx context.Context, field graphql.CollectedField, obj *order.Line) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_OrderLine_total(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Total(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+				return ec.marshalNMoney2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2297,7 +3931,26 @@ func (ec *executionContext) fieldContext_OrderLine_total(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Payment_id(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Payment_id(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.GID(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNID2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2316,11 +3969,30 @@ func (ec *executionContext) _Payment_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Payment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Payment", field, true, false, "ID")
+	return exec.NewScalarFieldContext("Payment", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Payment_status(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Payment_status(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Status, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNPaymentStatus2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2339,11 +4011,30 @@ func (ec *executionContext) _Payment_status(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Payment_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Payment", field, false, false, "PaymentStatus")
+	return exec.NewScalarFieldContext("Payment", field, false, false, "PaymentStatus")
 }
 
 func (ec *executionContext) _Payment_amount(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Payment_amount(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Amount(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+				return ec.marshalNMoney2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2375,7 +4066,26 @@ func (ec *executionContext) fieldContext_Payment_amount(_ context.Context, field
 }
 
 func (ec *executionContext) _Payment_refunded(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Payment_refunded(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Refunded(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+				return ec.marshalNMoney2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2407,7 +4117,26 @@ func (ec *executionContext) fieldContext_Payment_refunded(_ context.Context, fie
 }
 
 func (ec *executionContext) _Payment_paymentMethod(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Payment_paymentMethod(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.PaymentMethod, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2426,11 +4155,30 @@ func (ec *executionContext) _Payment_paymentMethod(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Payment_paymentMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Payment", field, false, false, "String")
+	return exec.NewScalarFieldContext("Payment", field, false, false, "String")
 }
 
 func (ec *executionContext) _Payment_attempts(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Payment_attempts(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Attempts, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2449,11 +4197,30 @@ func (ec *executionContext) _Payment_attempts(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Payment_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Payment", field, false, false, "Int")
+	return exec.NewScalarFieldContext("Payment", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Payment_lastError(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Payment_lastError(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.LastError, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2472,11 +4239,30 @@ func (ec *executionContext) _Payment_lastError(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Payment_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Payment", field, false, false, "String")
+	return exec.NewScalarFieldContext("Payment", field, false, false, "String")
 }
 
 func (ec *executionContext) _Payment_declineCode(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Payment_declineCode(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.DeclineCode, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2495,11 +4281,30 @@ func (ec *executionContext) _Payment_declineCode(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Payment_declineCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Payment", field, false, false, "String")
+	return exec.NewScalarFieldContext("Payment", field, false, false, "String")
 }
 
 func (ec *executionContext) _Payment_nextAttemptAt(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Payment_nextAttemptAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.NextAttemptAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+				return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2518,11 +4323,30 @@ func (ec *executionContext) _Payment_nextAttemptAt(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Payment_nextAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Payment", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Payment", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Payment_deadline(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Payment_deadline(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.DeadlineAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2541,11 +4365,30 @@ func (ec *executionContext) _Payment_deadline(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Payment_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Payment", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Payment", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Payment_gatewayId(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Payment_gatewayId(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.GatewayID, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2564,11 +4407,30 @@ func (ec *executionContext) _Payment_gatewayId(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Payment_gatewayId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Payment", field, false, false, "String")
+	return exec.NewScalarFieldContext("Payment", field, false, false, "String")
 }
 
 func (ec *executionContext) _Payment_refunds(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Payment_refunds(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Payment().Refunds(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v []*payment.Refund) graphql.Marshaler {
+				return ec.marshalNRefund2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋpaymentᚐRefundᚄ(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2600,7 +4462,26 @@ func (ec *executionContext) fieldContext_Payment_refunds(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Payment_createdAt(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Payment_createdAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CreatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2619,11 +4500,30 @@ func (ec *executionContext) _Payment_createdAt(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Payment_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Payment", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Payment", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Payment_updatedAt(ctx context.Context, field graphql.CollectedField, obj *payment.Payment) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Payment_updatedAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.UpdatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2642,11 +4542,30 @@ func (ec *executionContext) _Payment_updatedAt(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Payment_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Payment", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Payment", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Refund_id(ctx context.Context, field graphql.CollectedField, obj *payment.Refund) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Refund_id(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.GID(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNID2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2665,11 +4584,30 @@ func (ec *executionContext) _Refund_id(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_Refund_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Refund", field, true, false, "ID")
+	return exec.NewScalarFieldContext("Refund", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Refund_status(ctx context.Context, field graphql.CollectedField, obj *payment.Refund) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Refund_status(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Status, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNRefundStatus2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2688,11 +4626,30 @@ func (ec *executionContext) _Refund_status(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Refund_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Refund", field, false, false, "RefundStatus")
+	return exec.NewScalarFieldContext("Refund", field, false, false, "RefundStatus")
 }
 
 func (ec *executionContext) _Refund_amount(ctx context.Context, field graphql.CollectedField, obj *payment.Refund) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Refund_amount(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Amount(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+				return ec.marshalNMoney2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2724,7 +4681,26 @@ func (ec *executionContext) fieldContext_Refund_amount(_ context.Context, field 
 }
 
 func (ec *executionContext) _Refund_reason(ctx context.Context, field graphql.CollectedField, obj *payment.Refund) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Refund_reason(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Reason, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2743,11 +4719,30 @@ func (ec *executionContext) _Refund_reason(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Refund_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Refund", field, false, false, "String")
+	return exec.NewScalarFieldContext("Refund", field, false, false, "String")
 }
 
 func (ec *executionContext) _Refund_attempts(ctx context.Context, field graphql.CollectedField, obj *payment.Refund) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Refund_attempts(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Attempts, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2766,11 +4761,30 @@ func (ec *executionContext) _Refund_attempts(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Refund_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Refund", field, false, false, "Int")
+	return exec.NewScalarFieldContext("Refund", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Refund_lastError(ctx context.Context, field graphql.CollectedField, obj *payment.Refund) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Refund_lastError(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.LastError, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2789,11 +4803,30 @@ func (ec *executionContext) _Refund_lastError(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Refund_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Refund", field, false, false, "String")
+	return exec.NewScalarFieldContext("Refund", field, false, false, "String")
 }
 
 func (ec *executionContext) _Refund_nextAttemptAt(ctx context.Context, field graphql.CollectedField, obj *payment.Refund) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Refund_nextAttemptAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.NextAttemptAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+				return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2812,11 +4845,30 @@ func (ec *executionContext) _Refund_nextAttemptAt(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Refund_nextAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Refund", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Refund", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Refund_gatewayId(ctx context.Context, field graphql.CollectedField, obj *payment.Refund) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Refund_gatewayId(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.GatewayID, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2835,11 +4887,30 @@ func (ec *executionContext) _Refund_gatewayId(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Refund_gatewayId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Refund", field, false, false, "String")
+	return exec.NewScalarFieldContext("Refund", field, false, false, "String")
 }
 
 func (ec *executionContext) _Refund_createdAt(ctx context.Context, field graphql.CollectedField, obj *payment.Refund) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Refund_createdAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CreatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2858,11 +4929,30 @@ func (ec *executionContext) _Refund_createdAt(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Refund_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Refund", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Refund", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Refund_updatedAt(ctx context.Context, field graphql.CollectedField, obj *payment.Refund) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Refund_updatedAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.UpdatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2881,7 +4971,7 @@ func (ec *executionContext) _Refund_updatedAt(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Refund_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Refund", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Refund", field, false, false, "DateTime")
 }
 
 // endregion **************************** field.gotpl *****************************
@@ -3386,10 +5476,9 @@ func UnmarshalOrderOrder(ctx context.Context, raw any) (model.OrderOrder, error)
 var addressImplementors = []string{"Address"}
 
 func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, obj *order.Address) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, addressImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, addressImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3428,11 +5517,9 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3444,10 +5531,9 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 var alertImplementors = []string{"Alert", "Node"}
 
 func (ec *executionContext) _Alert(ctx context.Context, sel ast.SelectionSet, obj *alert.Alert) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, alertImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, alertImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3455,63 +5541,69 @@ func (ec *executionContext) _Alert(ctx context.Context, sel ast.SelectionSet, ob
 		case "id":
 			out.Values[i] = ec._Alert_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kind":
 			out.Values[i] = ec._Alert_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "status":
 			out.Values[i] = ec._Alert_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "message":
 			out.Values[i] = ec._Alert_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "order":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Alert_order(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, false,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Alert_order(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._Alert_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "subjectId":
 			out.Values[i] = ec._Alert_subjectId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "data":
 			out.Values[i] = ec._Alert_data(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Alert_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "resolvedAt":
 			out.Values[i] = ec._Alert_resolvedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "resolvedBy":
 			out.Values[i] = ec._Alert_resolvedBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3523,10 +5615,9 @@ func (ec *executionContext) _Alert(ctx context.Context, sel ast.SelectionSet, ob
 var alertConnectionImplementors = []string{"AlertConnection"}
 
 func (ec *executionContext) _AlertConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AlertConnection) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, alertConnectionImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, alertConnectionImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3534,28 +5625,34 @@ func (ec *executionContext) _AlertConnection(ctx context.Context, sel ast.Select
 		case "edges":
 			out.Values[i] = ec._AlertConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "pageInfo":
 			out.Values[i] = ec._AlertConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "totalCount":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._AlertConnection_totalCount(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._AlertConnection_totalCount(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._AlertConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3567,10 +5664,9 @@ func (ec *executionContext) _AlertConnection(ctx context.Context, sel ast.Select
 var alertEdgeImplementors = []string{"AlertEdge"}
 
 func (ec *executionContext) _AlertEdge(ctx context.Context, sel ast.SelectionSet, obj *model.AlertEdge) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, alertEdgeImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, alertEdgeImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3589,11 +5685,9 @@ func (ec *executionContext) _AlertEdge(ctx context.Context, sel ast.SelectionSet
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3605,10 +5699,9 @@ func (ec *executionContext) _AlertEdge(ctx context.Context, sel ast.SelectionSet
 var fulfillmentImplementors = []string{"Fulfillment", "Node"}
 
 func (ec *executionContext) _Fulfillment(ctx context.Context, sel ast.SelectionSet, obj *fulfillment.Fulfillment) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, fulfillmentImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, fulfillmentImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3667,11 +5760,9 @@ func (ec *executionContext) _Fulfillment(ctx context.Context, sel ast.SelectionS
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3683,10 +5774,9 @@ func (ec *executionContext) _Fulfillment(ctx context.Context, sel ast.SelectionS
 var invoiceImplementors = []string{"Invoice", "Node"}
 
 func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, obj *invoice.Invoice) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, invoiceImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, invoiceImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3694,64 +5784,78 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 		case "id":
 			out.Values[i] = ec._Invoice_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "number":
 			out.Values[i] = ec._Invoice_number(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "status":
 			out.Values[i] = ec._Invoice_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "subtotal":
 			out.Values[i] = ec._Invoice_subtotal(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "total":
 			out.Values[i] = ec._Invoice_total(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lines":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Invoice_lines(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Invoice_lines(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._Invoice_lines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "order":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Invoice_order(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Invoice_order(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._Invoice_order(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "issuedAt":
 			out.Values[i] = ec._Invoice_issuedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "voidedAt":
 			out.Values[i] = ec._Invoice_voidedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "voidReason":
 			out.Values[i] = ec._Invoice_voidReason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3763,10 +5867,9 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 var invoiceConnectionImplementors = []string{"InvoiceConnection"}
 
 func (ec *executionContext) _InvoiceConnection(ctx context.Context, sel ast.SelectionSet, obj *model.InvoiceConnection) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, invoiceConnectionImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, invoiceConnectionImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3774,28 +5877,34 @@ func (ec *executionContext) _InvoiceConnection(ctx context.Context, sel ast.Sele
 		case "edges":
 			out.Values[i] = ec._InvoiceConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "pageInfo":
 			out.Values[i] = ec._InvoiceConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "totalCount":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._InvoiceConnection_totalCount(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._InvoiceConnection_totalCount(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._InvoiceConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3807,10 +5916,9 @@ func (ec *executionContext) _InvoiceConnection(ctx context.Context, sel ast.Sele
 var invoiceEdgeImplementors = []string{"InvoiceEdge"}
 
 func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionSet, obj *model.InvoiceEdge) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, invoiceEdgeImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, invoiceEdgeImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3829,11 +5937,9 @@ func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionS
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3845,10 +5951,9 @@ func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionS
 var invoiceLineImplementors = []string{"InvoiceLine"}
 
 func (ec *executionContext) _InvoiceLine(ctx context.Context, sel ast.SelectionSet, obj *invoice.Line) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, invoiceLineImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, invoiceLineImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3887,11 +5992,9 @@ func (ec *executionContext) _InvoiceLine(ctx context.Context, sel ast.SelectionS
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3903,10 +6006,9 @@ func (ec *executionContext) _InvoiceLine(ctx context.Context, sel ast.SelectionS
 var orderImplementors = []string{"Order", "Node"}
 
 func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, obj *order.Order) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, orderImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, orderImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3914,109 +6016,163 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 		case "id":
 			out.Values[i] = ec._Order_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "number":
 			out.Values[i] = ec._Order_number(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "status":
 			out.Values[i] = ec._Order_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "customer":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_customer(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Order_customer(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._Order_customer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "lines":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_lines(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Order_lines(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._Order_lines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "subtotal":
 			out.Values[i] = ec._Order_subtotal(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "total":
 			out.Values[i] = ec._Order_total(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "shippingAddress":
 			out.Values[i] = ec._Order_shippingAddress(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "note":
 			out.Values[i] = ec._Order_note(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "idempotencyKey":
 			out.Values[i] = ec._Order_idempotencyKey(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "paymentMethod":
 			out.Values[i] = ec._Order_paymentMethod(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "availableActions":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_availableActions(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Order_availableActions(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._Order_availableActions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "payments":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_payments(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Order_payments(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._Order_payments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "invoice":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_invoice(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, false,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Order_invoice(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._Order_invoice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "fulfillment":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_fulfillment(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, false,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Order_fulfillment(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._Order_fulfillment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "events":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_events(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Order_events(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._Order_events(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createdAt":
 			out.Values[i] = ec._Order_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Order_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -4028,10 +6184,9 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 var orderConnectionImplementors = []string{"OrderConnection"}
 
 func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.SelectionSet, obj *model.OrderConnection) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, orderConnectionImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, orderConnectionImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4039,28 +6194,34 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 		case "edges":
 			out.Values[i] = ec._OrderConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "pageInfo":
 			out.Values[i] = ec._OrderConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "totalCount":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderConnection_totalCount(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._OrderConnection_totalCount(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._OrderConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -4072,10 +6233,9 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 var orderEdgeImplementors = []string{"OrderEdge"}
 
 func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet, obj *model.OrderEdge) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, orderEdgeImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, orderEdgeImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4094,11 +6254,9 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -4110,10 +6268,9 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 var orderEventImplementors = []string{"OrderEvent"}
 
 func (ec *executionContext) _OrderEvent(ctx context.Context, sel ast.SelectionSet, obj *order.Event) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, orderEventImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, orderEventImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4142,11 +6299,9 @@ func (ec *executionContext) _OrderEvent(ctx context.Context, sel ast.SelectionSe
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -4158,10 +6313,9 @@ func (ec *executionContext) _OrderEvent(ctx context.Context, sel ast.SelectionSe
 var orderLineImplementors = []string{"OrderLine"}
 
 func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet, obj *order.Line) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, orderLineImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, orderLineImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4169,48 +6323,54 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 		case "lineNumber":
 			out.Values[i] = ec._OrderLine_lineNumber(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "product":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderLine_product(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._OrderLine_product(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._OrderLine_product(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "sku":
 			out.Values[i] = ec._OrderLine_sku(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._OrderLine_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "quantity":
 			out.Values[i] = ec._OrderLine_quantity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "unitPrice":
 			out.Values[i] = ec._OrderLine_unitPrice(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "total":
 			out.Values[i] = ec._OrderLine_total(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -4222,10 +6382,9 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 var paymentImplementors = []string{"Payment", "Node"}
 
 func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, obj *payment.Payment) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, paymentImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, paymentImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4233,83 +6392,89 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 		case "id":
 			out.Values[i] = ec._Payment_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "status":
 			out.Values[i] = ec._Payment_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "amount":
 			out.Values[i] = ec._Payment_amount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "refunded":
 			out.Values[i] = ec._Payment_refunded(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "paymentMethod":
 			out.Values[i] = ec._Payment_paymentMethod(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "attempts":
 			out.Values[i] = ec._Payment_attempts(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lastError":
 			out.Values[i] = ec._Payment_lastError(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "declineCode":
 			out.Values[i] = ec._Payment_declineCode(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "nextAttemptAt":
 			out.Values[i] = ec._Payment_nextAttemptAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "deadline":
 			out.Values[i] = ec._Payment_deadline(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "gatewayId":
 			out.Values[i] = ec._Payment_gatewayId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "refunds":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Payment_refunds(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Payment_refunds(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._Payment_refunds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createdAt":
 			out.Values[i] = ec._Payment_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Payment_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -4321,10 +6486,9 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 var refundImplementors = []string{"Refund"}
 
 func (ec *executionContext) _Refund(ctx context.Context, sel ast.SelectionSet, obj *payment.Refund) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, refundImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, refundImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4383,11 +6547,9 @@ func (ec *executionContext) _Refund(ctx context.Context, sel ast.SelectionSet, o
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -4426,7 +6588,7 @@ func (ec *executionContext) marshalNAlertConnection2ᚖgithubᚗcomᚋordergraph
 }
 
 func (ec *executionContext) marshalNAlertEdge2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐAlertEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AlertEdge) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAlertEdge2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐAlertEdge(ctx, sel, v[i])
@@ -4521,7 +6683,7 @@ func (ec *executionContext) marshalNInvoiceConnection2ᚖgithubᚗcomᚋordergra
 }
 
 func (ec *executionContext) marshalNInvoiceEdge2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐInvoiceEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.InvoiceEdge) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInvoiceEdge2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐInvoiceEdge(ctx, sel, v[i])
@@ -4545,7 +6707,7 @@ func (ec *executionContext) marshalNInvoiceEdge2ᚖgithubᚗcomᚋordergraphᚋo
 }
 
 func (ec *executionContext) marshalNInvoiceLine2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋinvoiceᚐLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*invoice.Line) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInvoiceLine2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋinvoiceᚐLine(ctx, sel, v[i])
@@ -4615,7 +6777,7 @@ func (ec *executionContext) unmarshalNOrderAction2ᚕgithubᚗcomᚋordergraph�
 }
 
 func (ec *executionContext) marshalNOrderAction2ᚕgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐOrderActionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.OrderAction) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderAction2githubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐOrderAction(ctx, sel, v[i])
@@ -4639,7 +6801,7 @@ func (ec *executionContext) marshalNOrderConnection2ᚖgithubᚗcomᚋordergraph
 }
 
 func (ec *executionContext) marshalNOrderEdge2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐOrderEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrderEdge) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderEdge2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐOrderEdge(ctx, sel, v[i])
@@ -4663,7 +6825,7 @@ func (ec *executionContext) marshalNOrderEdge2ᚖgithubᚗcomᚋordergraphᚋord
 }
 
 func (ec *executionContext) marshalNOrderEvent2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋorderᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*order.Event) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderEvent2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋorderᚐEvent(ctx, sel, v[i])
@@ -4687,7 +6849,7 @@ func (ec *executionContext) marshalNOrderEvent2ᚖgithubᚗcomᚋordergraphᚋor
 }
 
 func (ec *executionContext) marshalNOrderLine2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋorderᚐLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*order.Line) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderLine2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋorderᚐLine(ctx, sel, v[i])
@@ -4760,7 +6922,7 @@ func (ec *executionContext) marshalNOrderStatus2githubᚗcomᚋordergraphᚋorde
 }
 
 func (ec *executionContext) marshalNPayment2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋpaymentᚐPaymentᚄ(ctx context.Context, sel ast.SelectionSet, v []*payment.Payment) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPayment2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋpaymentᚐPayment(ctx, sel, v[i])
@@ -4798,7 +6960,7 @@ func (ec *executionContext) marshalNPaymentStatus2string(ctx context.Context, se
 }
 
 func (ec *executionContext) marshalNRefund2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋpaymentᚐRefundᚄ(ctx context.Context, sel ast.SelectionSet, v []*payment.Refund) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRefund2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋpaymentᚐRefund(ctx, sel, v[i])
@@ -4864,7 +7026,7 @@ func (ec *executionContext) marshalOAlertKind2ᚕgithubᚗcomᚋordergraphᚋord
 	if v == nil {
 		return graphql.Null
 	}
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAlertKind2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋalertᚐKind(ctx, sel, v[i])
@@ -4900,7 +7062,7 @@ func (ec *executionContext) marshalOAlertStatus2ᚕgithubᚗcomᚋordergraphᚋo
 	if v == nil {
 		return graphql.Null
 	}
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAlertStatus2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋalertᚐStatus(ctx, sel, v[i])
@@ -4958,7 +7120,7 @@ func (ec *executionContext) marshalOInvoiceStatus2ᚕstringᚄ(ctx context.Conte
 	if v == nil {
 		return graphql.Null
 	}
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInvoiceStatus2string(ctx, sel, v[i])
@@ -5017,7 +7179,7 @@ func (ec *executionContext) marshalOOrderStatus2ᚕgithubᚗcomᚋordergraphᚋo
 	if v == nil {
 		return graphql.Null
 	}
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderStatus2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋorderᚐStatus(ctx, sel, v[i])

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/ordergraph/ordergraph/graph/gqlexec"
+	"github.com/ordergraph/ordergraph/graph/exec"
 	"github.com/ordergraph/ordergraph/graph/model"
 	"github.com/ordergraph/ordergraph/internal/store"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -1785,7 +1785,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 					return nil
 				}
 			}
-			buf := gqlexec.ResponseBuffer()
+			buf := exec.ResponseBuffer()
 			data.MarshalGQL(buf)
 			response.Data = buf.Bytes()
 			if atomic.LoadInt32(&ec.Deferred) > 0 {
@@ -1818,6 +1818,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 type executionContext struct {
 	*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]
+	fields exec.FieldsCache
 }
 
 func newExecutionContext(

@@ -13,7 +13,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
-	"github.com/ordergraph/ordergraph/graph/gqlexec"
+	"github.com/ordergraph/ordergraph/graph/exec"
 	"github.com/ordergraph/ordergraph/graph/model"
 	"github.com/ordergraph/ordergraph/internal/alert"
 	"github.com/ordergraph/ordergraph/internal/auth"
@@ -613,7 +613,26 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ApiKey_id(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.GID(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNID2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -632,11 +651,30 @@ func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("ApiKey", field, true, false, "ID")
+	return exec.NewScalarFieldContext("ApiKey", field, true, false, "ID")
 }
 
 func (ec *executionContext) _ApiKey_name(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ApiKey_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Name, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -655,11 +693,30 @@ func (ec *executionContext) _ApiKey_name(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("ApiKey", field, false, false, "String")
+	return exec.NewScalarFieldContext("ApiKey", field, false, false, "String")
 }
 
 func (ec *executionContext) _ApiKey_role(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ApiKey_role(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Role, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v store.Role) graphql.Marshaler {
+				return ec.marshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -678,11 +735,30 @@ func (ec *executionContext) _ApiKey_role(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("ApiKey", field, false, false, "Role")
+	return exec.NewScalarFieldContext("ApiKey", field, false, false, "Role")
 }
 
 func (ec *executionContext) _ApiKey_prefix(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ApiKey_prefix(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Prefix, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -701,11 +777,30 @@ func (ec *executionContext) _ApiKey_prefix(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_prefix(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("ApiKey", field, false, false, "String")
+	return exec.NewScalarFieldContext("ApiKey", field, false, false, "String")
 }
 
 func (ec *executionContext) _ApiKey_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ApiKey_createdAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CreatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -724,11 +819,30 @@ func (ec *executionContext) _ApiKey_createdAt(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _ApiKey_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ApiKey_lastUsedAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.LastUsedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+				return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -747,11 +861,30 @@ func (ec *executionContext) _ApiKey_lastUsedAt(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _ApiKey_revokedAt(ctx context.Context, field graphql.CollectedField, obj *store.APIKey) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_ApiKey_revokedAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.RevokedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+				return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -770,11 +903,30 @@ func (ec *executionContext) _ApiKey_revokedAt(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_ApiKey_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("ApiKey", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _AuthPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_AuthPayload_token(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Token, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -793,11 +945,30 @@ func (ec *executionContext) _AuthPayload_token(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_AuthPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("AuthPayload", field, false, false, "String")
+	return exec.NewScalarFieldContext("AuthPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _AuthPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_AuthPayload_expiresAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.ExpiresAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -816,11 +987,30 @@ func (ec *executionContext) _AuthPayload_expiresAt(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_AuthPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("AuthPayload", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("AuthPayload", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _AuthPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_AuthPayload_user(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.User, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+				return ec.marshalNUser2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋauthᚐUser(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -852,7 +1042,26 @@ func (ec *executionContext) fieldContext_AuthPayload_user(_ context.Context, fie
 }
 
 func (ec *executionContext) _CreateApiKeyPayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPIKeyPayload) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_CreateApiKeyPayload_apiKey(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.APIKey, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *store.APIKey) graphql.Marshaler {
+				return ec.marshalNApiKey2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐAPIKey(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -884,7 +1093,26 @@ func (ec *executionContext) fieldContext_CreateApiKeyPayload_apiKey(_ context.Co
 }
 
 func (ec *executionContext) _CreateApiKeyPayload_secret(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPIKeyPayload) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_CreateApiKeyPayload_secret(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Secret, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -903,11 +1131,30 @@ func (ec *executionContext) _CreateApiKeyPayload_secret(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_CreateApiKeyPayload_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("CreateApiKeyPayload", field, false, false, "String")
+	return exec.NewScalarFieldContext("CreateApiKeyPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _Membership_store(ctx context.Context, field graphql.CollectedField, obj *store.Membership) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Membership_store(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Store, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v store.Store) graphql.Marshaler {
+				return ec.marshalNStore2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐStore(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -939,7 +1186,26 @@ func (ec *executionContext) fieldContext_Membership_store(_ context.Context, fie
 }
 
 func (ec *executionContext) _Membership_user(ctx context.Context, field graphql.CollectedField, obj *store.Membership) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Membership_user(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Membership().User(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+				return ec.marshalNUser2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋauthᚐUser(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -971,7 +1237,26 @@ func (ec *executionContext) fieldContext_Membership_user(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Membership_role(ctx context.Context, field graphql.CollectedField, obj *store.Membership) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Membership_role(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Role, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v store.Role) graphql.Marshaler {
+				return ec.marshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -990,11 +1275,30 @@ func (ec *executionContext) _Membership_role(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Membership_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Membership", field, false, false, "Role")
+	return exec.NewScalarFieldContext("Membership", field, false, false, "Role")
 }
 
 func (ec *executionContext) _Membership_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Membership) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Membership_createdAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CreatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1013,11 +1317,30 @@ func (ec *executionContext) _Membership_createdAt(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Membership_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Membership", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Membership", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Money_amount(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Amount(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNDecimal2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1036,11 +1359,30 @@ func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Money", field, true, false, "Decimal")
+	return exec.NewScalarFieldContext("Money", field, true, false, "Decimal")
 }
 
 func (ec *executionContext) _Money_currencyCode(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Money_currencyCode(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CurrencyCode(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1059,11 +1401,31 @@ func (ec *executionContext) _Money_currencyCode(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Money_currencyCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Money", field, true, false, "String")
+	return exec.NewScalarFieldContext("Money", field, true, false, "String")
 }
 
 func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_signUp(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().SignUp(ctx, fc.Args["email"].(string), fc.Args["password"].(string), fc.Args["name"].(string))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
+				return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐAuthPayload(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1107,7 +1469,27 @@ func (ec *executionContext) fieldContext_Mutation_signUp(ctx context.Context, fi
 }
 
 func (ec *executionContext) _Mutation_login(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_login(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().Login(ctx, fc.Args["email"].(string), fc.Args["password"].(string))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
+				return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐAuthPayload(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1151,7 +1533,40 @@ func (ec *executionContext) fieldContext_Mutation_login(ctx context.Context, fie
 }
 
 func (ec *executionContext) _Mutation_createStore(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_createStore(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().CreateStore(ctx, fc.Args["name"].(string), fc.Args["slug"].(string), fc.Args["currencyCode"].(string))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					if ec.Directives.UserOnly == nil {
+						var zeroVal *store.Store
+						return zeroVal, errors.New("directive userOnly is not implemented")
+					}
+					return ec.Directives.UserOnly(ctx, nil, directive0)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *store.Store) graphql.Marshaler {
+				return ec.marshalNStore2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐStore(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1208,7 +1623,45 @@ func (ec *executionContext) fieldContext_Mutation_createStore(ctx context.Contex
 }
 
 func (ec *executionContext) _Mutation_addMember(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_addMember(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().AddMember(ctx, fc.Args["email"].(string), fc.Args["role"].(store.Role))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "ADMIN")
+					if err != nil {
+						var zeroVal *store.Membership
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *store.Membership
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *store.Membership) graphql.Marshaler {
+				return ec.marshalNMembership2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐMembership(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1270,7 +1723,45 @@ func (ec *executionContext) fieldContext_Mutation_addMember(ctx context.Context,
 }
 
 func (ec *executionContext) _Mutation_createApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_createApiKey(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().CreateAPIKey(ctx, fc.Args["name"].(string), fc.Args["role"].(store.Role))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "ADMIN")
+					if err != nil {
+						var zeroVal *model.CreateAPIKeyPayload
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *model.CreateAPIKeyPayload
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *model.CreateAPIKeyPayload) graphql.Marshaler {
+				return ec.marshalNCreateApiKeyPayload2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐCreateAPIKeyPayload(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1332,7 +1823,45 @@ func (ec *executionContext) fieldContext_Mutation_createApiKey(ctx context.Conte
 }
 
 func (ec *executionContext) _Mutation_revokeApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_revokeApiKey(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().RevokeAPIKey(ctx, fc.Args["id"].(string))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "ADMIN")
+					if err != nil {
+						var zeroVal *store.APIKey
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *store.APIKey
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *store.APIKey) graphql.Marshaler {
+				return ec.marshalNApiKey2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐAPIKey(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1394,7 +1923,45 @@ func (ec *executionContext) fieldContext_Mutation_revokeApiKey(ctx context.Conte
 }
 
 func (ec *executionContext) _Mutation_updateStoreSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_updateStoreSettings(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().UpdateStoreSettings(ctx, fc.Args["input"].(model.StoreSettingsInput))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "ADMIN")
+					if err != nil {
+						var zeroVal *store.Store
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *store.Store
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *store.Store) graphql.Marshaler {
+				return ec.marshalNStore2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐStore(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1456,7 +2023,45 @@ func (ec *executionContext) fieldContext_Mutation_updateStoreSettings(ctx contex
 }
 
 func (ec *executionContext) _Mutation_createProduct(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_createProduct(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().CreateProduct(ctx, fc.Args["input"].(model.CreateProductInput))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "STAFF")
+					if err != nil {
+						var zeroVal *product.Product
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *product.Product
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *product.Product) graphql.Marshaler {
+				return ec.marshalNProduct2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋproductᚐProduct(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1518,7 +2123,45 @@ func (ec *executionContext) fieldContext_Mutation_createProduct(ctx context.Cont
 }
 
 func (ec *executionContext) _Mutation_updateProduct(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_updateProduct(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().UpdateProduct(ctx, fc.Args["id"].(string), fc.Args["input"].(model.UpdateProductInput))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "STAFF")
+					if err != nil {
+						var zeroVal *product.Product
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *product.Product
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *product.Product) graphql.Marshaler {
+				return ec.marshalNProduct2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋproductᚐProduct(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1580,7 +2223,45 @@ func (ec *executionContext) fieldContext_Mutation_updateProduct(ctx context.Cont
 }
 
 func (ec *executionContext) _Mutation_adjustStock(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_adjustStock(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().AdjustStock(ctx, fc.Args["productId"].(string), fc.Args["delta"].(int), fc.Args["reason"].(*string))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "STAFF")
+					if err != nil {
+						var zeroVal *product.Product
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *product.Product
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *product.Product) graphql.Marshaler {
+				return ec.marshalNProduct2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋproductᚐProduct(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1642,7 +2323,45 @@ func (ec *executionContext) fieldContext_Mutation_adjustStock(ctx context.Contex
 }
 
 func (ec *executionContext) _Mutation_createOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_createOrder(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().CreateOrder(ctx, fc.Args["input"].(model.CreateOrderInput))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "STAFF")
+					if err != nil {
+						var zeroVal *order.Order
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *order.Order
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *order.Order) graphql.Marshaler {
+				return ec.marshalNOrder2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋorderᚐOrder(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1704,7 +2423,45 @@ func (ec *executionContext) fieldContext_Mutation_createOrder(ctx context.Contex
 }
 
 func (ec *executionContext) _Mutation_approveOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_approveOrder(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().ApproveOrder(ctx, fc.Args["id"].(string))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "STAFF")
+					if err != nil {
+						var zeroVal *order.Order
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *order.Order
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *order.Order) graphql.Marshaler {
+				return ec.marshalNOrder2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋorderᚐOrder(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1766,7 +2523,45 @@ func (ec *executionContext) fieldContext_Mutation_approveOrder(ctx context.Conte
 }
 
 func (ec *executionContext) _Mutation_cancelOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_cancelOrder(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().CancelOrder(ctx, fc.Args["id"].(string), fc.Args["reason"].(*string))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "STAFF")
+					if err != nil {
+						var zeroVal *order.Order
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *order.Order
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *order.Order) graphql.Marshaler {
+				return ec.marshalNOrder2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋorderᚐOrder(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1828,7 +2623,45 @@ func (ec *executionContext) fieldContext_Mutation_cancelOrder(ctx context.Contex
 }
 
 func (ec *executionContext) _Mutation_resolveAlert(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Mutation_resolveAlert(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Mutation().ResolveAlert(ctx, fc.Args["id"].(string))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "STAFF")
+					if err != nil {
+						var zeroVal *alert.Alert
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *alert.Alert
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *alert.Alert) graphql.Marshaler {
+				return ec.marshalNAlert2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋalertᚐAlert(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1890,7 +2723,26 @@ func (ec *executionContext) fieldContext_Mutation_resolveAlert(ctx context.Conte
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.HasNextPage, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+				return ec.marshalNBoolean2bool(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1909,11 +2761,30 @@ func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
+	return exec.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_PageInfo_endCursor(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.EndCursor, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+				return ec.marshalOString2ᚖstring(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1932,11 +2803,43 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("PageInfo", field, false, false, "String")
+	return exec.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_me(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Query().Me(ctx)
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					if ec.Directives.UserOnly == nil {
+						var zeroVal *auth.User
+						return zeroVal, errors.New("directive userOnly is not implemented")
+					}
+					return ec.Directives.UserOnly(ctx, nil, directive0)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+				return ec.marshalNUser2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋauthᚐUser(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -1981,7 +2884,44 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Query_store(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_store(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Query().Store(ctx)
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "VIEWER")
+					if err != nil {
+						var zeroVal *store.Store
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *store.Store
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *store.Store) graphql.Marshaler {
+				return ec.marshalNStore2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐStore(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2031,7 +2971,45 @@ func (ec *executionContext) fieldContext_Query_store(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_node(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Query().Node(ctx, fc.Args["id"].(string))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "VIEWER")
+					if err != nil {
+						var zeroVal model.Node
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal model.Node
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+				return ec.marshalONode2githubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐNode(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2093,7 +3071,45 @@ func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field g
 }
 
 func (ec *executionContext) _Query_users(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_users(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Query().Users(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "STAFF")
+					if err != nil {
+						var zeroVal *model.UserConnection
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *model.UserConnection
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {
+				return ec.marshalNUserConnection2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐUserConnection(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2155,7 +3171,44 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 }
 
 func (ec *executionContext) _Query_apiKeys(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_apiKeys(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Query().APIKeys(ctx)
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "ADMIN")
+					if err != nil {
+						var zeroVal []*store.APIKey
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal []*store.APIKey
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v []*store.APIKey) graphql.Marshaler {
+				return ec.marshalNApiKey2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐAPIKeyᚄ(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2205,7 +3258,45 @@ func (ec *executionContext) fieldContext_Query_apiKeys(_ context.Context, field 
 }
 
 func (ec *executionContext) _Query_products(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_products(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Query().Products(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.ProductFilter))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "VIEWER")
+					if err != nil {
+						var zeroVal *model.ProductConnection
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *model.ProductConnection
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *model.ProductConnection) graphql.Marshaler {
+				return ec.marshalNProductConnection2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐProductConnection(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2267,7 +3358,45 @@ func (ec *executionContext) fieldContext_Query_products(ctx context.Context, fie
 }
 
 func (ec *executionContext) _Query_product(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_product(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Query().Product(ctx, fc.Args["id"].(string))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "VIEWER")
+					if err != nil {
+						var zeroVal *product.Product
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *product.Product
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *product.Product) graphql.Marshaler {
+				return ec.marshalOProduct2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋproductᚐProduct(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2329,7 +3458,45 @@ func (ec *executionContext) fieldContext_Query_product(ctx context.Context, fiel
 }
 
 func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_customers(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Query().Customers(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.CustomerFilter))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "VIEWER")
+					if err != nil {
+						var zeroVal *model.CustomerConnection
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *model.CustomerConnection
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerConnection) graphql.Marshaler {
+				return ec.marshalNCustomerConnection2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐCustomerConnection(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2391,7 +3558,45 @@ func (ec *executionContext) fieldContext_Query_customers(ctx context.Context, fi
 }
 
 func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_orders(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Query().Orders(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.OrderFilter), fc.Args["orderBy"].(*model.OrderOrder))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "VIEWER")
+					if err != nil {
+						var zeroVal *model.OrderConnection
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *model.OrderConnection
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *model.OrderConnection) graphql.Marshaler {
+				return ec.marshalNOrderConnection2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐOrderConnection(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2453,7 +3658,45 @@ func (ec *executionContext) fieldContext_Query_orders(ctx context.Context, field
 }
 
 func (ec *executionContext) _Query_order(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_order(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Query().Order(ctx, fc.Args["id"].(string))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "VIEWER")
+					if err != nil {
+						var zeroVal *order.Order
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *order.Order
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *order.Order) graphql.Marshaler {
+				return ec.marshalOOrder2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋorderᚐOrder(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2515,7 +3758,45 @@ func (ec *executionContext) fieldContext_Query_order(ctx context.Context, field 
 }
 
 func (ec *executionContext) _Query_invoices(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_invoices(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Query().Invoices(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.InvoiceFilter))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "VIEWER")
+					if err != nil {
+						var zeroVal *model.InvoiceConnection
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *model.InvoiceConnection
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *model.InvoiceConnection) graphql.Marshaler {
+				return ec.marshalNInvoiceConnection2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐInvoiceConnection(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2577,7 +3858,45 @@ func (ec *executionContext) fieldContext_Query_invoices(ctx context.Context, fie
 }
 
 func (ec *executionContext) _Query_alerts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query_alerts(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.Resolvers.Query().Alerts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.AlertFilter))
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "VIEWER")
+					if err != nil {
+						var zeroVal *model.AlertConnection
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *model.AlertConnection
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, nil, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *model.AlertConnection) graphql.Marshaler {
+				return ec.marshalNAlertConnection2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐAlertConnection(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2639,7 +3958,27 @@ func (ec *executionContext) fieldContext_Query_alerts(ctx context.Context, field
 }
 
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query___type(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				fc := graphql.GetFieldContext(ctx)
+				return ec.IntrospectType(fc.Args["name"].(string))
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
+				return ec.marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, selections, v)
+			},
+			true,
+			false,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2683,7 +4022,26 @@ func (ec *executionContext) fieldContext_Query___type(ctx context.Context, field
 }
 
 func (ec *executionContext) _Query___schema(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Query___schema(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.IntrospectSchema()
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *introspection.Schema) graphql.Marshaler {
+				return ec.marshalN__Schema2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐSchema(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2715,7 +4073,26 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _Store_id(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Store_id(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.GID(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNID2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2734,11 +4111,30 @@ func (ec *executionContext) _Store_id(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Store_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Store", field, true, false, "ID")
+	return exec.NewScalarFieldContext("Store", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Store_slug(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Store_slug(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Slug, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2757,11 +4153,30 @@ func (ec *executionContext) _Store_slug(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Store_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Store", field, false, false, "String")
+	return exec.NewScalarFieldContext("Store", field, false, false, "String")
 }
 
 func (ec *executionContext) _Store_name(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Store_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Name, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2780,11 +4195,30 @@ func (ec *executionContext) _Store_name(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Store_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Store", field, false, false, "String")
+	return exec.NewScalarFieldContext("Store", field, false, false, "String")
 }
 
 func (ec *executionContext) _Store_currencyCode(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Store_currencyCode(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CurrencyCode, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2803,11 +4237,30 @@ func (ec *executionContext) _Store_currencyCode(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Store_currencyCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Store", field, false, false, "String")
+	return exec.NewScalarFieldContext("Store", field, false, false, "String")
 }
 
 func (ec *executionContext) _Store_createdAt(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Store_createdAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CreatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2826,11 +4279,48 @@ func (ec *executionContext) _Store_createdAt(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Store_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("Store", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("Store", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Store_settings(ctx context.Context, field graphql.CollectedField, obj *store.Store) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_Store_settings(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.Store().Settings(ctx, obj)
+			},
+			func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+				directive0 := next
+
+				directive1 := func(ctx context.Context) (any, error) {
+					role, err := ec.unmarshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, "ADMIN")
+					if err != nil {
+						var zeroVal *store.Settings
+						return zeroVal, err
+					}
+					if ec.Directives.HasRole == nil {
+						var zeroVal *store.Settings
+						return zeroVal, errors.New("directive hasRole is not implemented")
+					}
+					return ec.Directives.HasRole(ctx, obj, directive0, role)
+				}
+
+				next = directive1
+				return next
+			},
+			func(ctx context.Context, selections ast.SelectionSet, v *store.Settings) graphql.Marshaler {
+				return ec.marshalNStoreSettings2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐSettings(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2880,7 +4370,26 @@ func (ec *executionContext) fieldContext_Store_settings(_ context.Context, field
 }
 
 func (ec *executionContext) _StoreSettings_reviewTotal(ctx context.Context, field graphql.CollectedField, obj *store.Settings) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_StoreSettings_reviewTotal(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.ReviewTotal(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+				return ec.marshalNMoney2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2912,7 +4421,26 @@ func (ec *executionContext) fieldContext_StoreSettings_reviewTotal(_ context.Con
 }
 
 func (ec *executionContext) _StoreSettings_reviewLineQuantity(ctx context.Context, field graphql.CollectedField, obj *store.Settings) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_StoreSettings_reviewLineQuantity(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.ReviewLineQuantity, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2931,11 +4459,30 @@ func (ec *executionContext) _StoreSettings_reviewLineQuantity(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_StoreSettings_reviewLineQuantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("StoreSettings", field, false, false, "Int")
+	return exec.NewScalarFieldContext("StoreSettings", field, false, false, "Int")
 }
 
 func (ec *executionContext) _StoreSettings_maxOrdersPerEmailPerHour(ctx context.Context, field graphql.CollectedField, obj *store.Settings) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_StoreSettings_maxOrdersPerEmailPerHour(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.MaxOrdersPerEmailHour, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+				return ec.marshalNInt2int(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2954,11 +4501,30 @@ func (ec *executionContext) _StoreSettings_maxOrdersPerEmailPerHour(ctx context.
 	)
 }
 func (ec *executionContext) fieldContext_StoreSettings_maxOrdersPerEmailPerHour(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("StoreSettings", field, false, false, "Int")
+	return exec.NewScalarFieldContext("StoreSettings", field, false, false, "Int")
 }
 
 func (ec *executionContext) _StoreSettings_allowedCountries(ctx context.Context, field graphql.CollectedField, obj *store.Settings) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_StoreSettings_allowedCountries(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.AllowedCountries, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+				return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2977,11 +4543,30 @@ func (ec *executionContext) _StoreSettings_allowedCountries(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_StoreSettings_allowedCountries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("StoreSettings", field, false, false, "String")
+	return exec.NewScalarFieldContext("StoreSettings", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_User_id(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.GID(), nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNID2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3000,11 +4585,30 @@ func (ec *executionContext) _User_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("User", field, true, false, "ID")
+	return exec.NewScalarFieldContext("User", field, true, false, "ID")
 }
 
 func (ec *executionContext) _User_email(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_User_email(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Email, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3023,11 +4627,30 @@ func (ec *executionContext) _User_email(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_User_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("User", field, false, false, "String")
+	return exec.NewScalarFieldContext("User", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_name(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_User_name(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Name, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3046,11 +4669,30 @@ func (ec *executionContext) _User_name(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_User_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("User", field, false, false, "String")
+	return exec.NewScalarFieldContext("User", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_User_createdAt(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.CreatedAt, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+				return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3069,11 +4711,30 @@ func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_User_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("User", field, false, false, "DateTime")
+	return exec.NewScalarFieldContext("User", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _User_memberships(ctx context.Context, field graphql.CollectedField, obj *auth.User) (ret graphql.Marshaler) {
-	return gqlexec.ResolveField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_User_memberships(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return ec.Resolvers.User().Memberships(ctx, obj)
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v []*store.Membership) graphql.Marshaler {
+				return ec.marshalNMembership2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐMembershipᚄ(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3105,7 +4766,26 @@ func (ec *executionContext) fieldContext_User_memberships(_ context.Context, fie
 }
 
 func (ec *executionContext) _UserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.UserConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_UserConnection_edges(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Edges, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v []*model.UserEdge) graphql.Marshaler {
+				return ec.marshalNUserEdge2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐUserEdgeᚄ(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3137,7 +4817,26 @@ func (ec *executionContext) fieldContext_UserConnection_edges(_ context.Context,
 }
 
 func (ec *executionContext) _UserConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.UserConnection) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_UserConnection_pageInfo(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.PageInfo, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+				return ec.marshalNPageInfo2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3169,7 +4868,26 @@ func (ec *executionContext) fieldContext_UserConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.UserEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_UserEdge_cursor(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Cursor, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+				return ec.marshalNString2string(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3188,11 +4906,30 @@ func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_UserEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("UserEdge", field, false, false, "String")
+	return exec.NewScalarFieldContext("UserEdge", field, false, false, "String")
 }
 
 func (ec *executionContext) _UserEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.UserEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_UserEdge_node(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Node, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+				return ec.marshalNUser2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋauthᚐUser(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3224,7 +4961,26 @@ func (ec *executionContext) fieldContext_UserEdge_node(_ context.Context, field 
 }
 
 func (ec *executionContext) _UserEdge_role(ctx context.Context, field graphql.CollectedField, obj *model.UserEdge) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	if !exec.Lean(ec.OperationContext) {
+		return graphql.ResolveField(
+			ctx,
+			ec.OperationContext,
+			field,
+			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				return ec.fieldContext_UserEdge_role(ctx, field)
+			},
+			func(ctx context.Context) (any, error) {
+				return obj.Role, nil
+			},
+			nil,
+			func(ctx context.Context, selections ast.SelectionSet, v store.Role) graphql.Marshaler {
+				return ec.marshalNRole2githubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐRole(ctx, selections, v)
+			},
+			true,
+			true,
+		)
+	}
+	return exec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3243,7 +4999,7 @@ func (ec *executionContext) _UserEdge_role(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_UserEdge_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return gqlexec.NewScalarFieldContext("UserEdge", field, false, false, "Role")
+	return exec.NewScalarFieldContext("UserEdge", field, false, false, "Role")
 }
 
 // endregion **************************** field.gotpl *****************************
@@ -3407,10 +5163,9 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 var apiKeyImplementors = []string{"ApiKey", "Node"}
 
 func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, obj *store.APIKey) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, apiKeyImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, apiKeyImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3454,11 +5209,9 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3470,10 +5223,9 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 var authPayloadImplementors = []string{"AuthPayload"}
 
 func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AuthPayload) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, authPayloadImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, authPayloadImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3497,11 +5249,9 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3513,10 +5263,9 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 var createApiKeyPayloadImplementors = []string{"CreateApiKeyPayload"}
 
 func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPIKeyPayload) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, createApiKeyPayloadImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, createApiKeyPayloadImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3535,11 +5284,9 @@ func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.Se
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3551,10 +5298,9 @@ func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.Se
 var membershipImplementors = []string{"Membership"}
 
 func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *store.Membership) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, membershipImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, membershipImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3562,33 +5308,39 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 		case "store":
 			out.Values[i] = ec._Membership_store(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "user":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Membership_user(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Membership_user(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._Membership_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "role":
 			out.Values[i] = ec._Membership_role(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Membership_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3600,10 +5352,9 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *money.Money) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, moneyImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, moneyImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3622,11 +5373,9 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3638,13 +5387,13 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, mutationImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Mutation",
 	})
 
 	out := graphql.NewFieldSet(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -3772,10 +5521,9 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, pageInfoImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, pageInfoImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3794,11 +5542,9 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3810,13 +5556,13 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, queryImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Query",
 	})
 
 	out := graphql.NewFieldSet(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -3932,10 +5678,9 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 var storeImplementors = []string{"Store", "Node"}
 
 func (ec *executionContext) _Store(ctx context.Context, sel ast.SelectionSet, obj *store.Store) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, storeImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, storeImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3943,43 +5688,49 @@ func (ec *executionContext) _Store(ctx context.Context, sel ast.SelectionSet, ob
 		case "id":
 			out.Values[i] = ec._Store_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "slug":
 			out.Values[i] = ec._Store_slug(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Store_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "currencyCode":
 			out.Values[i] = ec._Store_currencyCode(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Store_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "settings":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Store_settings(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Store_settings(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._Store_settings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -3991,10 +5742,9 @@ func (ec *executionContext) _Store(ctx context.Context, sel ast.SelectionSet, ob
 var storeSettingsImplementors = []string{"StoreSettings"}
 
 func (ec *executionContext) _StoreSettings(ctx context.Context, sel ast.SelectionSet, obj *store.Settings) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, storeSettingsImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, storeSettingsImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4023,11 +5773,9 @@ func (ec *executionContext) _StoreSettings(ctx context.Context, sel ast.Selectio
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -4039,10 +5787,9 @@ func (ec *executionContext) _StoreSettings(ctx context.Context, sel ast.Selectio
 var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *auth.User) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, userImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, userImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4050,38 +5797,44 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "id":
 			out.Values[i] = ec._User_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "email":
 			out.Values[i] = ec._User_email(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._User_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._User_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "memberships":
-			gqlexec.Resolve(ctx, field, out, ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._User_memberships(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				f, o := field, obj // copies, so that only a deferred field's closure moves them to the heap
+				exec.Defer(ctx, out, ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._User_memberships(ctx, f, o)
+					})
+				continue
+			}
+			out.Values[i] = ec._User_memberships(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -4093,10 +5846,9 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 var userConnectionImplementors = []string{"UserConnection"}
 
 func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.SelectionSet, obj *model.UserConnection) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, userConnectionImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, userConnectionImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4115,11 +5867,9 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -4131,10 +5881,9 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 var userEdgeImplementors = []string{"UserEdge"}
 
 func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet, obj *model.UserEdge) graphql.Marshaler {
-	fields := gqlexec.CollectFields(ctx, ec.OperationContext, sel, userEdgeImplementors)
-
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup // created by gqlexec.Resolve when a field is deferred
+	fields := ec.fields.Collect(ec.OperationContext, sel, userEdgeImplementors)
+	out := exec.NewObject(fields)
+	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -4158,11 +5907,9 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
 	}
-	out.Dispatch(ctx)
 	if out.Invalids > 0 {
 		return graphql.Null
 	}
-
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
 		ec.ProcessDeferredGroup(deferred)
@@ -4176,7 +5923,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNApiKey2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐAPIKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.APIKey) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNApiKey2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐAPIKey(ctx, sel, v[i])
@@ -4244,7 +5991,7 @@ func (ec *executionContext) marshalNDecimal2string(ctx context.Context, sel ast.
 }
 
 func (ec *executionContext) marshalNMembership2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐMembershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Membership) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMembership2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋinternalᚋstoreᚐMembership(ctx, sel, v[i])
@@ -4336,7 +6083,7 @@ func (ec *executionContext) marshalNUserConnection2ᚖgithubᚗcomᚋordergraph�
 }
 
 func (ec *executionContext) marshalNUserEdge2ᚕᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐUserEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserEdge) graphql.Marshaler {
-	ret := gqlexec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := exec.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserEdge2ᚖgithubᚗcomᚋordergraphᚋordergraphᚋgraphᚋmodelᚐUserEdge(ctx, sel, v[i])

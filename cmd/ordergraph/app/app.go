@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +42,9 @@ type Params struct {
 	Logger *slog.Logger
 	// Jobs inserts the jobs the API's transactions enqueue (NewInsertClient).
 	Jobs *river.Client[pgx.Tx]
+	// GraphQLExtensions are added to the GraphQL server after its own, in order:
+	// tracing, for one (a graphql.FieldInterceptor sees every field). Optional.
+	GraphQLExtensions []graphql.HandlerExtension
 }
 
 // NewInsertClient returns a River client that only inserts jobs (the API's side).
@@ -80,6 +84,7 @@ func NewHandler(p Params) http.Handler {
 		MaxComplexity: cfg.MaxComplexity,
 		Logger:        p.Logger,
 		Registerer:    reg,
+		Extensions:    p.GraphQLExtensions,
 	})
 	return web.NewHandler(web.Config{
 		GraphQL:       gql,

@@ -1,7 +1,9 @@
-// Package gqlexec holds leaner counterparts of gqlgen's execution helpers, which
-// `make generate` makes the generated executor call (internal/gqlgenpatch). One
-// request's fields and list elements are resolved one after another in the request's
-// goroutine instead of a goroutine each, and a field costs fewer allocations.
+// Package exec holds the execution helpers that graph/generated calls: the
+// executor's templates (graph/generate/templates, copies of gqlgen's) emit calls to
+// them where gqlgen's own templates call graphql.ResolveField, MarshalSliceConcurrently,
+// CollectFields, NewFieldSet and NewDeferredGroup. One request's fields and list
+// elements are resolved one after another in the request's goroutine instead of a
+// goroutine each (root fields excepted), and a field costs fewer allocations.
 //
 // Why: this API's resolvers do not wait on I/O per object — the dataloaders fetch
 // every relation of a page in one query the first time any object asks — so the
@@ -9,16 +11,23 @@
 // page of 50 orders) only cost CPU: creation, stack growth, scheduling and the
 // synchronisation around them. Under load, when every core is busy, serial execution
 // answers more requests per second with the same number of SQL statements.
-package gqlexec
+//
+// Field interceptors (handler.Server.AroundFields, extensions implementing
+// graphql.FieldInterceptor, e.g. tracing) see every field: when an operation has
+// one (Lean is false), fields are resolved by gqlgen's graphql.ResolveField.
+package exec
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"io"
+	"reflect"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -54,51 +63,29 @@ func marshalRecovering(ctx context.Context, i int, marshal func(ctx context.Cont
 	return marshal(ctx, i)
 }
 
-// Resolve resolves field i of out at once, in the calling goroutine, where
-// (*graphql.FieldSet).ResolveConcurrently would schedule it for out.Dispatch. The
-// result and its accounting are the same: a panic (when recoverFromPanic) is reported
-// and resolves to null, and a result that invalidates the enclosing object (null for
-// a non-null field) is counted in out.Invalids. A deferred field (@defer) is handed to
-// ResolveConcurrently, with the object's deferred group created on first use (the
-// generated code no longer creates one per object: it computes the response path).
-func Resolve(ctx context.Context, field graphql.CollectedField, out *Object,
-	oc *graphql.OperationContext, deferred *graphql.DeferredGroup, i int, recoverFromPanic, nonNull bool,
-	resolve func(ctx context.Context) graphql.Marshaler) {
-	if field.IsDeferred() {
-		if deferred.FieldSet == nil {
-			*deferred = graphql.NewDeferredGroup(ctx)
-		}
-		// Scheduled on the deferred group's field set; the field is null until then.
-		graphql.NewFieldSet(out.fields).ResolveConcurrently(oc, deferred, i, recoverFromPanic, nonNull, resolve)
-		out.Values[i] = graphql.Null
-		return
+// Defer hands field i of out, a field with @defer, to the object's deferred group,
+// creating the group on first use: gqlgen's generated code creates one per object,
+// which computes the object's response path even when nothing is deferred (a fifth of
+// the allocations of a page). The field is scheduled as
+// (*graphql.FieldSet).ResolveConcurrently schedules it, with its panic guard and
+// invalids accounting, and is null in the initial response. ctx must be the object's
+// context (the group's payloads carry its path).
+func Defer(ctx context.Context, out *Object, oc *graphql.OperationContext, deferred *graphql.DeferredGroup,
+	i int, recoverFromPanic, nonNull bool, resolve func(ctx context.Context) graphql.Marshaler) {
+	if deferred.FieldSet == nil {
+		*deferred = graphql.NewDeferredGroup(ctx)
 	}
-	var v graphql.Marshaler
-	if recoverFromPanic {
-		v = resolveRecovering(ctx, oc, resolve)
-	} else {
-		v = resolve(ctx)
-	}
-	out.Values[i] = v
-	if nonNull && v == graphql.Null || !nonNull && v == graphql.RequiredNull {
-		out.Invalids++
-	}
-}
-
-func resolveRecovering(ctx context.Context, oc *graphql.OperationContext, resolve func(ctx context.Context) graphql.Marshaler) (v graphql.Marshaler) {
-	defer func() {
-		if r := recover(); r != nil {
-			oc.Error(ctx, oc.Recover(ctx, r))
-			v = graphql.Null
-		}
-	}()
-	return resolve(ctx)
+	// ResolveConcurrently leaves the deferred field's own set alone but for its slot.
+	graphql.NewFieldSet(out.fields).ResolveConcurrently(oc, deferred, i, recoverFromPanic, nonNull, resolve)
+	out.Values[i] = graphql.Null
 }
 
 // Object is an object being resolved and then written: its collected fields, their
 // values and how many of those invalidate it. It stands in for graphql.FieldSet in
 // the generated marshalers of non-root objects, in one allocation instead of three
-// (field set, values, writer) for the handful of fields most objects have.
+// (field set, values, writer) for the handful of fields most objects have. The
+// generated code stores each field's value in Values and counts in Invalids the
+// values that make the object null.
 type Object struct {
 	fields   []graphql.CollectedField
 	Values   []graphql.Marshaler
@@ -116,10 +103,6 @@ func NewObject(fields []graphql.CollectedField) *Object {
 	}
 	return o
 }
-
-// Dispatch does nothing: Resolve resolves every field at once (it is here for the
-// generated code, which calls it where a FieldSet runs its scheduled fields).
-func (o *Object) Dispatch(context.Context) {}
 
 // MarshalGQL writes the object as JSON like (*graphql.FieldSet).MarshalGQL, without
 // its map and two closures per object. A response key that appears twice (possible
@@ -164,15 +147,12 @@ func (o *Object) seen(i int, alias string) bool {
 }
 
 // ResolveField resolves one field like graphql.ResolveField, with the same arguments,
-// results and errors, and fewer allocations per field:
-//
-//   - the operation's field middleware runs only for fields with directives (with
-//     their directives): field interceptors (handler.Server.AroundFields) are not
-//     supported — the server registers none;
-//   - the field context keeps the resolver's result as it came, instead of boxing it
-//     again.
-//
-// Fields that are not resolvers go to ResolvePlainField instead (internal/gqlgenpatch).
+// results and errors, for an operation without field interceptors (Lean: the
+// generated code calls graphql.ResolveField otherwise), with fewer allocations: the
+// operation's field middleware, a pass-through then, is not called, and the field
+// context keeps the resolver's result as it came instead of boxing it again. The
+// generated code calls it for resolvers and fields with directives, and
+// ResolvePlainField for the others.
 func ResolveField[T any](
 	ctx context.Context,
 	oc *graphql.OperationContext,
@@ -187,11 +167,41 @@ func ResolveField[T any](
 	run := direct(fieldResolver)
 	if middlewareChain != nil {
 		run = func(ctx context.Context) (any, context.Context, error) {
-			return resolveThroughMiddleware(ctx, oc, fieldResolver, middlewareChain)
+			return resolveThroughDirectives(ctx, fieldResolver, middlewareChain)
 		}
 	}
 	return resolve(ctx, oc, field, initializeFieldContext, run, marshal, recoverFromPanic, nonNull)
 }
+
+// Lean says whether oc's field middleware is gqlgen's pass-through, i.e. the server
+// has no field interceptor: then a field need not go through it, and plain fields
+// may skip their field context. gqlgen's executor sets OperationContext.ResolverMiddleware
+// to the same function value (a closure without captures) for every operation of a
+// server without field interceptors, and to a chain of closures otherwise.
+func Lean(oc *graphql.OperationContext) bool {
+	return reflect.ValueOf(oc.ResolverMiddleware).Pointer() == passThrough
+}
+
+// passThrough is the code of gqlgen's pass-through field middleware, taken from an
+// executor without extensions (TestLean checks that it is told apart).
+var passThrough = func() uintptr {
+	es := probeSchema{gqlparser.MustLoadSchema(&ast.Source{Name: "probe.graphqls", Input: "type Query { a: Int }"})}
+	oc, errs := executor.New(es).CreateOperationContext(graphql.StartOperationTrace(context.Background()), &graphql.RawParams{Query: "{ a }"})
+	if errs != nil {
+		panic("graph/exec: probing gqlgen's field middleware: " + errs.Error())
+	}
+	return reflect.ValueOf(oc.ResolverMiddleware).Pointer()
+}()
+
+// probeSchema is an executable schema for passThrough, which only creates an
+// operation context with it.
+type probeSchema struct{ schema *ast.Schema }
+
+func (s probeSchema) Schema() *ast.Schema { return s.schema }
+func (probeSchema) Complexity(context.Context, string, string, int, map[string]any) (int, bool) {
+	return 0, false
+}
+func (probeSchema) Exec(context.Context) graphql.ResponseHandler { return nil }
 
 // direct runs a field's resolver as it is; its children resolve in the field's context.
 func direct(fieldResolver func(ctx context.Context) (any, error)) func(ctx context.Context) (any, context.Context, error) {
@@ -201,10 +211,9 @@ func direct(fieldResolver func(ctx context.Context) (any, error)) func(ctx conte
 	}
 }
 
-// resolveThroughMiddleware runs a field through its directives and the operation's
-// field middleware, and returns the context its children resolve in (the one the
-// middleware passed on).
-func resolveThroughMiddleware(ctx context.Context, oc *graphql.OperationContext,
+// resolveThroughDirectives runs a field through its directives and returns the
+// context its children resolve in (the one the directives passed on).
+func resolveThroughDirectives(ctx context.Context,
 	fieldResolver func(ctx context.Context) (any, error),
 	middlewareChain func(ctx context.Context, next graphql.Resolver) graphql.Resolver) (any, context.Context, error) {
 	childCtx := ctx
@@ -212,7 +221,7 @@ func resolveThroughMiddleware(ctx context.Context, oc *graphql.OperationContext,
 		childCtx = rctx
 		return fieldResolver(rctx)
 	})
-	res, err := oc.ResolverMiddleware(ctx, next)
+	res, err := next(ctx)
 	return res, childCtx, err
 }
 
@@ -272,8 +281,8 @@ func noChildFields(typeName string) childFunc {
 }
 
 // ResolvePlainField resolves a field that is neither a resolver nor carries
-// directives (a struct field or a getter): the rewrite routes such fields here (see
-// internal/gqlgenpatch), and the arguments are ResolveField's. Its resolver and
+// directives (a struct field or a getter), with ResolveField's arguments, for an
+// operation without field interceptors (Lean). Its resolver and
 // marshaler are only called, never kept, so the closures the generated code passes
 // stay on the stack. A field of a basic Go type (string, integers, floats, bool) —
 // most leaves of a response — resolves without a field context or a derived context at
@@ -292,7 +301,7 @@ func ResolvePlainField[T any](
 	nonNull bool,
 ) graphql.Marshaler {
 	if middlewareChain != nil {
-		panic("gqlexec.ResolvePlainField called for a field with directives: internal/gqlgenpatch misclassified it")
+		panic("exec.ResolvePlainField called for a field with directives: graph/generate's field template misclassified it")
 	}
 	if isBasic[T]() {
 		if m, ok := resolveBasicLeaf(ctx, field, fieldResolver, marshal); ok {
@@ -368,9 +377,10 @@ func finishField[T any](ctx context.Context, oc *graphql.OperationContext, fc *g
 	return graphql.Null
 }
 
-// fieldsCache holds an operation's collected field sets by selection set and type
-// (see CollectFields).
-type fieldsCache struct {
+// FieldsCache holds an operation's collected field sets by selection set and type:
+// the generated executor keeps one in each operation's execution context (its zero
+// value is ready) and collects every object's fields through it.
+type FieldsCache struct {
 	mu sync.Mutex
 	m  map[fieldsKey][]graphql.CollectedField
 }
@@ -381,22 +391,13 @@ type fieldsKey struct {
 	satisfies *string // the generated implementors list of the object type
 }
 
-type fieldsCacheKey struct{}
-
-// WithFieldsCache prepares ctx's operation for CollectFields' cache.
-func WithFieldsCache(ctx context.Context) context.Context {
-	return context.WithValue(ctx, fieldsCacheKey{}, &fieldsCache{m: map[fieldsKey][]graphql.CollectedField{}})
-}
-
-// CollectFields is graphql.CollectFields (an object's fields in a selection set, for
-// its type) with a cheaper cache: gqlgen builds its cache key per object with a
-// hasher and copies of the type names — a few allocations for each of the ≈ 1,000
-// objects of a page. Within one operation the result depends only on the selection
-// set and the type, so the key here is their identity. Without WithFieldsCache in ctx
-// it is graphql.CollectFields.
-func CollectFields(ctx context.Context, oc *graphql.OperationContext, sel ast.SelectionSet, satisfies []string) []graphql.CollectedField {
-	c, _ := ctx.Value(fieldsCacheKey{}).(*fieldsCache)
-	if c == nil || len(sel) == 0 || len(satisfies) == 0 {
+// Collect is graphql.CollectFields (an object's fields in a selection set, for its
+// type) with a cheaper cache: gqlgen builds its cache key per object with a hasher and
+// copies of the type names — a few allocations for each of the ≈ 1,000 objects of a
+// page. Within one operation the result depends only on the selection set and the
+// type, so the key here is their identity. c must serve one operation only (oc's).
+func (c *FieldsCache) Collect(oc *graphql.OperationContext, sel ast.SelectionSet, satisfies []string) []graphql.CollectedField {
+	if len(sel) == 0 || len(satisfies) == 0 {
 		return graphql.CollectFields(oc, sel, satisfies)
 	}
 	key := fieldsKey{sel: &sel[0], n: len(sel), satisfies: &satisfies[0]}
@@ -408,6 +409,9 @@ func CollectFields(ctx context.Context, oc *graphql.OperationContext, sel ast.Se
 	}
 	fields = graphql.CollectFields(oc, sel, satisfies)
 	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[fieldsKey][]graphql.CollectedField{}
+	}
 	c.m[key] = fields
 	c.mu.Unlock()
 	return fields
@@ -423,7 +427,7 @@ var responseBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 const maxRecycledResponse = 1 << 20
 
 // ResponseBuffer returns an empty buffer to write a query's response into; the
-// generated executor calls it (internal/gqlgenpatch).
+// generated executor writes a query's data into it, and the POST transport recycles it.
 func ResponseBuffer() *bytes.Buffer {
 	return responseBuffers.Get().(*bytes.Buffer) // empty: RecycleResponse keeps data[:0]
 }

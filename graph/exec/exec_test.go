@@ -1,4 +1,4 @@
-package gqlexec_test
+package exec_test
 
 import (
 	"bytes"
@@ -9,11 +9,13 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/ordergraph/ordergraph/graph/gqlexec"
+	"github.com/ordergraph/ordergraph/graph/exec"
 )
 
 // opContext is the context a field resolves in: an operation that records errors.
@@ -35,7 +37,7 @@ func marshal(m graphql.Marshaler) string {
 
 func TestMarshalSliceInOrderWithIndexes(t *testing.T) {
 	ctx, _ := opContext()
-	got := gqlexec.MarshalSlice(ctx, 3, 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	got := exec.MarshalSlice(ctx, 3, 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		return graphql.MarshalInt(*graphql.GetFieldContext(ctx).Index * 10)
 	})
 	assert.Equal(t, "[0,10,20]", marshal(got))
@@ -43,7 +45,7 @@ func TestMarshalSliceInOrderWithIndexes(t *testing.T) {
 
 func TestMarshalSliceRecoversAnElementPanic(t *testing.T) {
 	ctx, _ := opContext()
-	got := gqlexec.MarshalSlice(ctx, 3, 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	got := exec.MarshalSlice(ctx, 3, 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		if i == 1 {
 			panic("boom")
 		}
@@ -56,50 +58,28 @@ func TestMarshalSliceRecoversAnElementPanic(t *testing.T) {
 	assert.Equal(t, ast.Path{ast.PathName("list"), ast.PathIndex(1)}, errs[0].Path)
 }
 
-func TestResolveCountsInvalidResults(t *testing.T) {
+func TestDeferHandsTheFieldToAGroupCreatedForIt(t *testing.T) {
 	ctx, oc := opContext()
-	fields := []graphql.CollectedField{{Field: &ast.Field{Alias: "a"}}, {Field: &ast.Field{Alias: "b"}}, {Field: &ast.Field{Alias: "c"}}}
-	out := gqlexec.NewObject(fields)
+	fields := []graphql.CollectedField{{Field: &ast.Field{Alias: "a"}}, {Field: &ast.Field{Alias: "b"}, Deferrables: []*graphql.Deferrable{{Label: "later"}}}}
+	out := exec.NewObject(fields)
 	var deferred graphql.DeferredGroup
-	// a: non-null field resolved to null → invalid. b: nullable field that is null → fine.
-	// c: nullable field whose non-null child was null (RequiredNull) → invalid.
-	gqlexec.Resolve(ctx, fields[0], out, oc, &deferred, 0, true, true, func(context.Context) graphql.Marshaler { return graphql.Null })
-	gqlexec.Resolve(ctx, fields[1], out, oc, &deferred, 1, true, false, func(context.Context) graphql.Marshaler { return graphql.Null })
-	gqlexec.Resolve(ctx, fields[2], out, oc, &deferred, 2, true, false, func(context.Context) graphql.Marshaler { return graphql.RequiredNull })
-	assert.Equal(t, uint32(2), out.Invalids)
+	out.Values[0] = graphql.MarshalInt(0)
 	assert.Nil(t, deferred.FieldSet, "no deferred group without a deferred field")
-}
-
-func TestResolveRecoversAPanic(t *testing.T) {
-	ctx, oc := opContext()
-	fields := []graphql.CollectedField{{Field: &ast.Field{Alias: "a"}}}
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup
-	gqlexec.Resolve(ctx, fields[0], out, oc, &deferred, 0, true, true, func(context.Context) graphql.Marshaler { panic(errors.New("kaput")) })
-	assert.Equal(t, graphql.Null, out.Values[0])
-	assert.Equal(t, uint32(1), out.Invalids)
-	require.Len(t, graphql.GetErrors(ctx), 1)
-}
-
-func TestResolveHandsADeferredFieldToItsGroup(t *testing.T) {
-	ctx, oc := opContext()
-	fields := []graphql.CollectedField{{Field: &ast.Field{Alias: "a"}, Deferrables: []*graphql.Deferrable{{Label: "later"}}}}
-	out := gqlexec.NewObject(fields)
-	var deferred graphql.DeferredGroup
-	gqlexec.Resolve(ctx, fields[0], out, oc, &deferred, 0, true, true, func(context.Context) graphql.Marshaler { return graphql.MarshalInt(1) })
-	assert.Equal(t, graphql.Null, out.Values[0], "sent later, not in the initial payload")
+	exec.Defer(ctx, out, oc, &deferred, 1, true, true, func(context.Context) graphql.Marshaler { return graphql.MarshalInt(1) })
+	assert.Equal(t, graphql.Null, out.Values[1], "sent later, not in the initial payload")
 	require.NotNil(t, deferred.FieldSet)
 	assert.Contains(t, deferred.Defers, "later")
 	assert.Equal(t, ast.Path{ast.PathName("list")}, deferred.Path)
+	assert.Equal(t, uint32(0), out.Invalids)
 }
 
 func TestObjectWritesEachResponseKeyOnce(t *testing.T) {
 	fields := []graphql.CollectedField{{Field: &ast.Field{Alias: "id"}}, {Field: &ast.Field{Alias: "n"}}, {Field: &ast.Field{Alias: "id"}}}
 	values := []graphql.Marshaler{graphql.MarshalString("x"), graphql.MarshalInt(2), graphql.MarshalString("dup")}
-	o := gqlexec.NewObject(fields)
+	o := exec.NewObject(fields)
 	copy(o.Values, values)
 	assert.Equal(t, `{"id":"x","n":2}`, marshal(o))
-	assert.Equal(t, `{}`, marshal(gqlexec.NewObject(nil)))
+	assert.Equal(t, `{}`, marshal(exec.NewObject(nil)))
 	var sb strings.Builder // any io.Writer, not only the executor's bytes.Buffer
 	o.MarshalGQL(&sb)
 	assert.Equal(t, `{"id":"x","n":2}`, sb.String())
@@ -117,7 +97,7 @@ func resolveWith[T any](how func(context.Context, *graphql.OperationContext, gra
 	field := graphql.CollectedField{Field: &ast.Field{Alias: "f", Name: "f"}}
 	return how(ctx, oc, field,
 		func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error) {
-			return gqlexec.NewScalarFieldContext("Obj", field, false, isResolver, "String")
+			return exec.NewScalarFieldContext("Obj", field, false, isResolver, "String")
 		},
 		fr, nil,
 		func(_ context.Context, _ ast.SelectionSet, v T) graphql.Marshaler { return m(v) },
@@ -131,7 +111,7 @@ func returning(v any, err error) func(context.Context) (any, error) {
 
 // resolve runs ResolveField for a String field named "f" whose resolver returns v and err.
 func resolve(ctx context.Context, oc *graphql.OperationContext, isResolver, nonNull bool, v any, err error) graphql.Marshaler {
-	return resolveWith(gqlexec.ResolveField[string], ctx, oc, isResolver, nonNull, returning(v, err), graphql.MarshalString)
+	return resolveWith(exec.ResolveField[string], ctx, oc, isResolver, nonNull, returning(v, err), graphql.MarshalString)
 }
 
 func TestResolveFieldResults(t *testing.T) {
@@ -156,29 +136,22 @@ func TestResolveFieldResults(t *testing.T) {
 
 func TestResolveFieldRecoversAPanic(t *testing.T) {
 	ctx, oc := opContext()
-	got := resolveWith(gqlexec.ResolveField[string], ctx, oc, false, true,
+	got := resolveWith(exec.ResolveField[string], ctx, oc, false, true,
 		func(context.Context) (any, error) { panic("boom") }, graphql.MarshalString)
 	assert.Equal(t, graphql.Null, got)
 	require.Len(t, graphql.GetErrors(ctx), 1)
 	assert.Equal(t, "recovered: boom", graphql.GetErrors(ctx)[0].Message)
 }
 
-// Field middleware runs for fields with directives only.
-func TestResolveFieldMiddlewareWithDirectivesOnly(t *testing.T) {
+// The lean path runs a field's directives, not the operation's field middleware (a
+// pass-through when it is taken: see TestLean).
+func TestResolveFieldRunsDirectives(t *testing.T) {
 	ctx, oc := opContext()
-	calls := 0
-	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {
-		calls++
-		return next(ctx)
-	}
-	resolve(ctx, oc, true, true, "resolved", nil)
-	assert.Equal(t, 0, calls, "a resolver without directives")
-
 	field := graphql.CollectedField{Field: &ast.Field{Alias: "f", Name: "f"}}
 	var directiveSaw string
-	got := gqlexec.ResolveField(ctx, oc, field,
+	got := exec.ResolveField(ctx, oc, field,
 		func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error) {
-			return gqlexec.NewScalarFieldContext("Obj", field, false, true, "String")
+			return exec.NewScalarFieldContext("Obj", field, false, true, "String")
 		},
 		func(context.Context) (any, error) { return "v", nil },
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
@@ -194,11 +167,40 @@ func TestResolveFieldMiddlewareWithDirectivesOnly(t *testing.T) {
 		true, true)
 	assert.Equal(t, `"v"`, marshal(got))
 	assert.Equal(t, "v", directiveSaw)
-	assert.Equal(t, 1, calls, "a field with a directive")
 }
 
+// Lean tells gqlgen's pass-through field middleware from a chain with a field
+// interceptor, as gqlgen's executor sets them up.
+func TestLean(t *testing.T) {
+	schema := gqlparser.MustLoadSchema(&ast.Source{Name: "t.graphqls", Input: "type Query { a: Int }"})
+	opFor := func(e *executor.Executor) *graphql.OperationContext {
+		oc, errs := e.CreateOperationContext(graphql.StartOperationTrace(context.Background()), &graphql.RawParams{Query: "{ a }"})
+		require.Nil(t, errs)
+		return oc
+	}
+	plain := executor.New(fakeSchema{schema})
+	assert.True(t, exec.Lean(opFor(plain)), "no extensions")
+	plain.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler { return next(ctx) })
+	plain.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler { return next(ctx) })
+	assert.True(t, exec.Lean(opFor(plain)), "interceptors of operations and root fields only")
+
+	around := executor.New(fakeSchema{schema})
+	around.AroundFields(func(ctx context.Context, next graphql.Resolver) (any, error) { return next(ctx) })
+	assert.False(t, exec.Lean(opFor(around)), "AroundFields")
+	_, oc := opContext() // a hand-made pass-through is not gqlgen's: the safe answer
+	assert.False(t, exec.Lean(oc))
+}
+
+type fakeSchema struct{ s *ast.Schema }
+
+func (f fakeSchema) Schema() *ast.Schema { return f.s }
+func (fakeSchema) Complexity(context.Context, string, string, int, map[string]any) (int, bool) {
+	return 0, false
+}
+func (fakeSchema) Exec(context.Context) graphql.ResponseHandler { return nil }
+
 func TestScalarFieldContextHasNoChildren(t *testing.T) {
-	fc, err := gqlexec.NewScalarFieldContext("Obj", graphql.CollectedField{}, true, false, "Decimal")
+	fc, err := exec.NewScalarFieldContext("Obj", graphql.CollectedField{}, true, false, "Decimal")
 	require.NoError(t, err)
 	_, err = fc.Child(context.Background(), graphql.CollectedField{})
 	assert.EqualError(t, err, "field of type Decimal does not have child fields")
@@ -209,7 +211,7 @@ func TestScalarFieldContextHasNoChildren(t *testing.T) {
 // resolvePlain runs ResolvePlainField for a non-null field "f" of Go type T whose
 // resolver returns v and err.
 func resolvePlain[T any](ctx context.Context, oc *graphql.OperationContext, v any, err error, m func(T) graphql.Marshaler) graphql.Marshaler {
-	return resolveWith(gqlexec.ResolvePlainField[T], ctx, oc, false, true, returning(v, err), m)
+	return resolveWith(exec.ResolvePlainField[T], ctx, oc, false, true, returning(v, err), m)
 }
 
 func TestResolvePlainField(t *testing.T) {
@@ -243,14 +245,14 @@ func TestResolvePlainField(t *testing.T) {
 
 	field := graphql.CollectedField{Field: &ast.Field{Alias: "f"}}
 	withDirective := func() {
-		gqlexec.ResolvePlainField(ctx, oc, field, nil, nil,
+		exec.ResolvePlainField(ctx, oc, field, nil, nil,
 			func(ctx context.Context, next graphql.Resolver) graphql.Resolver { return next },
 			func(context.Context, ast.SelectionSet, string) graphql.Marshaler { return nil }, true, true)
 	}
 	assert.Panics(t, withDirective, "a field with directives is not plain")
 }
 
-func TestCollectFieldsCachesPerOperation(t *testing.T) {
+func TestFieldsCacheCollectsOncePerOperation(t *testing.T) {
 	oc := &graphql.OperationContext{}
 	sel := ast.SelectionSet{&ast.Field{Name: "a", Alias: "a"}, &ast.Field{Name: "b", Alias: "x"},
 		&ast.Field{Name: "a", Alias: "a"}} // the same response key twice: merged
@@ -258,18 +260,17 @@ func TestCollectFieldsCachesPerOperation(t *testing.T) {
 	want := graphql.CollectFields(oc, sel, satisfies)
 	require.Len(t, want, 2)
 
-	ctx := gqlexec.WithFieldsCache(context.Background())
-	first := gqlexec.CollectFields(ctx, oc, sel, satisfies)
+	var c exec.FieldsCache // the zero value is ready
+	first := c.Collect(oc, sel, satisfies)
 	assert.Equal(t, want, first)
 	// gqlgen caches per operation context too: ask with a fresh one, which only this
 	// cache can answer with the same slice.
-	again := gqlexec.CollectFields(ctx, &graphql.OperationContext{}, sel, satisfies)
+	again := c.Collect(&graphql.OperationContext{}, sel, satisfies)
 	assert.Same(t, &first[0], &again[0], "answered from the cache")
 	// Another selection set, or the same one for another type, is another entry.
-	assert.Len(t, gqlexec.CollectFields(ctx, oc, sel[:1], satisfies), 1)
-	assert.Equal(t, graphql.CollectFields(oc, sel, []string{"Other"}), gqlexec.CollectFields(ctx, oc, sel, []string{"Other"}))
-	// Without the cache in the context it is gqlgen's.
-	assert.Equal(t, want, gqlexec.CollectFields(context.Background(), oc, sel, satisfies))
+	assert.Len(t, c.Collect(oc, sel[:1], satisfies), 1)
+	assert.Equal(t, graphql.CollectFields(oc, sel, []string{"Other"}), c.Collect(oc, sel, []string{"Other"}))
+	assert.Empty(t, c.Collect(oc, nil, satisfies))
 }
 
 func TestObjectOfManyFields(t *testing.T) {
@@ -282,31 +283,30 @@ func TestObjectOfManyFields(t *testing.T) {
 		}
 		want += fmt.Sprintf(`"f%d":%d`, i, i)
 	}
-	o := gqlexec.NewObject(fields)
+	o := exec.NewObject(fields)
 	require.Len(t, o.Values, 9)
 	for i := range o.Values {
 		o.Values[i] = graphql.MarshalInt(i)
 	}
-	o.Dispatch(context.Background())
 	assert.Equal(t, want+"}", marshal(o))
 }
 
 // A recycled response buffer comes back empty, whatever it held.
 func TestResponseBufferComesBackEmpty(t *testing.T) {
 	for range 100 {
-		b := gqlexec.ResponseBuffer()
+		b := exec.ResponseBuffer()
 		if b.Len() != 0 {
 			t.Fatalf("ResponseBuffer returned %d bytes of an earlier response", b.Len())
 		}
 		b.WriteString(`{"orders":{"edges":[]}}`)
-		gqlexec.RecycleResponse(b.Bytes())
+		exec.RecycleResponse(b.Bytes())
 	}
-	gqlexec.RecycleResponse(nil) // error responses have no data
+	exec.RecycleResponse(nil) // error responses have no data
 	// Too big to keep: left to the GC. Kept, it would be the next buffer handed out in
 	// this goroutine, once the one it holds now is taken.
-	_ = gqlexec.ResponseBuffer()
-	gqlexec.RecycleResponse(make([]byte, 10, 2<<20))
-	if b := gqlexec.ResponseBuffer(); b.Len() != 0 || b.Cap() >= 2<<20 {
+	_ = exec.ResponseBuffer()
+	exec.RecycleResponse(make([]byte, 10, 2<<20))
+	if b := exec.ResponseBuffer(); b.Len() != 0 || b.Cap() >= 2<<20 {
 		t.Fatalf("ResponseBuffer returned %d bytes in a buffer of %d", b.Len(), b.Cap())
 	}
 }
