@@ -181,9 +181,12 @@ func (d *dataset) reuse(ctx context.Context) error {
 func (d *dataset) reset(ctx context.Context, stores []benchStore) error {
 	written := `SELECT id FROM orders WHERE store_id = $1 AND number > ` + fmt.Sprint(ordersPerStore)
 	var stmts []string
-	for _, t := range []string{"order_events", "order_lines", "payments", "invoices", "fulfillments", "stock_movements"} {
+	stmts = append(stmts, `DELETE FROM invoice_lines WHERE store_id = $1 AND invoice_id IN (
+		SELECT id FROM invoices WHERE store_id = $1 AND order_id IN (`+written+`))`)
+	for _, t := range []string{"order_events", "order_lines", "refunds", "payments", "invoices", "fulfillments", "stock_movements", "alerts"} {
 		stmts = append(stmts, `DELETE FROM `+t+` WHERE store_id = $1 AND order_id IN (`+written+`)`)
 	}
+	stmts = append(stmts, `DELETE FROM alerts WHERE store_id = $1 AND kind = 'LOW_STOCK'`)
 	stmts = append(stmts,
 		`DELETE FROM orders WHERE store_id = $1 AND number > `+fmt.Sprint(ordersPerStore),
 		`DELETE FROM customers WHERE store_id = $1 AND created_at > (SELECT loaded_at FROM bench_dataset)`,

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ordergraph/ordergraph/internal/mockbank"
 )
 
 // serverBinary is where the server is built to.
@@ -52,10 +54,17 @@ func startServer(ctx context.Context, databaseURL string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	bankURL, err := startBank()
+	if err != nil {
+		return nil, err
+	}
+	// Its workers carry every order through the whole lifecycle, as in production, at
+	// once (no fulfillment delays) and against a bank that answers at once.
 	env := []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
 		"DATABASE_URL=" + databaseURL, "HTTP_ADDR=" + addr, "LOG_LEVEL=warn", "DATA_DIR=" + dataDir,
 		"GRAPHQL_MAX_COMPLEXITY=100000",
+		"PAYMENT_GATEWAY_URL=" + bankURL, "PAYMENT_GATEWAY_KEY=" + benchBankKey, "FULFILLMENT_STEP_DELAY=0",
 	}
 	if v, ok := os.LookupEnv("PPROF_ADDR"); ok {
 		env = append(env, "PPROF_ADDR="+v)
@@ -193,3 +202,21 @@ func (s *server) highWaterMB() (float64, error) {
 
 // kBToMB converts /proc's kB (KiB) to MB (10⁶ bytes).
 func kBToMB(kb int64) float64 { return float64(kb) * 1024 / 1e6 }
+
+// benchBankKey is the secret key of the bench's mock bank.
+const benchBankKey = "sk_test_ordergraph_bench"
+
+// startBank starts the mock bank, without faults, on a free loopback port in this
+// process, for the server's payment workers; it runs until the bench exits.
+func startBank() (string, error) {
+	bank, err := mockbank.New(mockbank.Config{SecretKey: benchBankKey})
+	if err != nil {
+		return "", err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	go func() { _ = http.Serve(ln, bank) }()
+	return "http://" + ln.Addr().String(), nil
+}
