@@ -1,10 +1,19 @@
 package graph_test
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ordergraph/ordergraph/internal/db"
+	"github.com/ordergraph/ordergraph/internal/db/dbtest"
+	"github.com/ordergraph/ordergraph/internal/order"
+	"github.com/ordergraph/ordergraph/internal/tenant"
 )
 
 // The lifecycle's API without workers: what may be done to an order in each state, by
@@ -109,4 +118,56 @@ func TestStoreSettingsThroughTheAPI(t *testing.T) {
 	}
 	e.ok(t, c, &alerts, `{ alerts(first: 5, filter: {status: [OPEN]}) { totalCount edges { node { id } } } }`, nil)
 	require.Zero(t, alerts.Alerts.TotalCount)
+}
+
+// TestTransitionsThroughTheAPI puts an order in every status (behind the trigger's
+// back, as the owner) and asks the API to approve and to cancel it: each is allowed
+// exactly where the state machine has the edge, and refused with CONFLICT naming the
+// status everywhere else. (TestStateMachineCodeAndDatabaseAgree does the same against
+// the trigger.)
+func TestTransitionsThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, c := e.owner(t)
+	e.newProduct(t, c, "MUG", "12.50", 1000)
+	storeID := bareID(t, c.StoreID)
+	ctx := context.Background()
+	owner := db.New(dbtest.OwnerPool(t))
+	statuses := []order.Status{order.StatusPending, order.StatusOnHold, order.StatusAwaitingPayment,
+		order.StatusPaid, order.StatusFulfilling, order.StatusShipped, order.StatusDelivered,
+		order.StatusPaymentFailed, order.StatusCancelled}
+	for i, st := range statuses {
+		for _, action := range []string{"approveOrder", "cancelOrder"} {
+			var placed struct{ CreateOrder placedOrder }
+			e.ok(t, c, &placed, createOrder, map[string]any{"in": orderInput(fmt.Sprintf("tr-%d-%s", i, action), line("MUG", 1))})
+			id := placed.CreateOrder.ID
+			require.NoError(t, owner.Tx(ctx, db.Store(tenant.StoreID(storeID)), func(tx pgx.Tx) error {
+				for _, stmt := range []string{`ALTER TABLE orders DISABLE TRIGGER orders_status_transition`,
+					`UPDATE orders SET status = '` + string(st) + `' WHERE id = '` + bareID(t, id).String() + `'`,
+					`ALTER TABLE orders ENABLE TRIGGER orders_status_transition`} {
+					if _, err := tx.Exec(ctx, stmt); err != nil {
+						return err
+					}
+				}
+				return nil
+			}))
+			want := order.StatusAwaitingPayment
+			allowed := st == order.StatusOnHold
+			if action == "cancelOrder" {
+				want, allowed = order.StatusCancelled, order.CanTransition(st, order.StatusCancelled)
+			}
+			r := e.do(t, c, `mutation($id: ID!) { `+action+`(id: $id) { status } }`, map[string]any{"id": id})
+			if allowed {
+				require.Empty(t, r.Errors, "%s from %s", action, st)
+				var out map[string]struct{ Status string }
+				require.NoError(t, json.Unmarshal(r.Data, &out))
+				assert.Equal(t, string(want), out[action].Status, "%s from %s", action, st)
+				continue
+			}
+			assert.Equal(t, "CONFLICT", r.code(), "%s from %s", action, st)
+			if len(r.Errors) > 0 {
+				assert.Contains(t, r.Errors[0].Message, string(st), "%s from %s names the status", action, st)
+			}
+		}
+	}
 }
