@@ -36,7 +36,6 @@ run: frontend ## Start Postgres and the mock bank, build, migrate, seed the demo
 	@$(WITH_DB); \
 	go build -o $(BIN) ./cmd/ordergraph; \
 	$(BIN) migrate; \
-	$(BIN) seed; \
 	gw=$${GATEWAY_ADDR:-127.0.0.1:8081}; gw_pid=; \
 	listening() { (exec 3<>"/dev/tcp/$${gw%:*}/$${gw##*:}") 2>/dev/null; }; \
 	if listening; then echo "mock bank:  http://$$gw (already running, reused)"; else \
@@ -47,6 +46,7 @@ run: frontend ## Start Postgres and the mock bank, build, migrate, seed the demo
 		echo "mock bank:  http://$$gw (Stripe API; GET /admin/ledger, /admin/faults; log .data/gateway.log)"; \
 	fi; \
 	trap 'if [ -n "$$gw_pid" ]; then kill $$gw_pid 2>/dev/null || true; fi' EXIT; \
+	$(BIN) seed; \
 	$(BIN) serve & srv=$$!; \
 	trap 'kill -TERM $$srv 2>/dev/null || true' INT TERM; \
 	rc=0; wait $$srv || rc=$$?; \

@@ -44,6 +44,11 @@ func (w *ChargePaymentWorker) Work(ctx context.Context, job *river.Job[order.Cha
 		return err
 	case p.Status != payment.StatusPending && p.Status != payment.StatusRetrying:
 		return w.complete(ctx, job, nil) // settled by an earlier job
+	case p.Status == payment.StatusRetrying && p.NextAttemptAt != nil && time.Now().Before(*p.NextAttemptAt):
+		// Retrying: the next attempt's job was enqueued with the attempt that failed.
+		// This one is a duplicate (a rescued job, or the first of a payment whose first
+		// attempt was made elsewhere) and must not jump the backoff.
+		return w.complete(ctx, job, nil)
 	case o.Status != order.StatusAwaitingPayment:
 		r.Status = payment.StatusCancelled // the order was cancelled: charge nothing
 	default:

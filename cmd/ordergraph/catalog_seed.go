@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -31,7 +32,7 @@ var demoProducts = []struct {
 
 // seedCatalog creates the demo products and a few demo orders through the domain
 // services. Re-running it skips what exists (SKUs and idempotency keys are unique).
-func seedCatalog(ctx context.Context, pool *pgxpool.Pool, d *db.DB, st store.Store) error {
+func seedCatalog(ctx context.Context, pool *pgxpool.Pool, d *db.DB, st store.Store, out io.Writer) error {
 	products := product.NewService(d)
 	for _, p := range demoProducts {
 		low := p.low
@@ -77,5 +78,5 @@ func seedCatalog(ctx context.Context, pool *pgxpool.Pool, d *db.DB, st store.Sto
 			return fmt.Errorf("demo order %d: %w", i+1, err)
 		}
 	}
-	return nil
+	return seedLifecycle(ctx, d, inserter, st, out)
 }
