@@ -93,10 +93,21 @@ func (r *scopedReader) QueryRow(ctx context.Context, sql string, args ...any) pg
 }
 
 // batchRows closes the batch with the rows, returning the connection to its caller.
+// Like pgx's own Rows, it closes itself when Next returns false, so that a caller
+// who reads to the end may run its next statement without calling Close.
 type batchRows struct {
 	pgx.Rows
-	br     pgx.BatchResults
-	closed bool
+	br       pgx.BatchResults
+	closed   bool
+	closeErr error
+}
+
+func (r *batchRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.Close()
+	return false
 }
 
 func (r *batchRows) Close() {
@@ -105,7 +116,15 @@ func (r *batchRows) Close() {
 	}
 	r.closed = true
 	r.Rows.Close()
-	r.br.Close()
+	r.closeErr = r.br.Close()
+}
+
+// Err is the rows' error, or else the batch's.
+func (r *batchRows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return err
+	}
+	return r.closeErr
 }
 
 type batchRow struct {

@@ -1,8 +1,11 @@
 package product
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -16,18 +19,27 @@ import (
 // Quantities are units per product (an order's lines, summed by product).
 type Quantities map[uuid.UUID]int
 
-func (q Quantities) arrays() ([]uuid.UUID, []int32) {
-	ids, qty := make([]uuid.UUID, 0, len(q)), make([]int32, 0, len(q))
-	for id, n := range q {
-		ids, qty = append(ids, id), append(qty, int32(n))
+// lock locks q's products in id order (intake's order: no deadlock between them) in
+// tx, and returns their ids and quantities in that order.
+func (q Quantities) lock(ctx context.Context, tx pgx.Tx, storeID tenant.StoreID) ([]uuid.UUID, []int32, error) {
+	ids := slices.SortedFunc(maps.Keys(q), func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	qty := make([]int32, len(ids))
+	for i, id := range ids {
+		qty[i] = int32(q[id])
 	}
-	return ids, qty
+	if err := queries.ProductLockByIDs(ctx, tx, dbsqlc.ProductLockByIDsParams{StoreID: storeID, Ids: ids}); err != nil {
+		return nil, nil, fmt.Errorf("lock products: %w", err)
+	}
+	return ids, qty, nil
 }
 
 // Release gives an order's reserved stock back, in the caller's transaction (the order
 // was cancelled before it shipped).
 func Release(ctx context.Context, tx pgx.Tx, storeID tenant.StoreID, q Quantities) error {
-	ids, qty := q.arrays()
+	ids, qty, err := q.lock(ctx, tx, storeID)
+	if err != nil {
+		return err
+	}
 	if err := queries.ProductRelease(ctx, tx, dbsqlc.ProductReleaseParams{StoreID: storeID, Ids: ids, Quantities: qty}); err != nil {
 		return fmt.Errorf("release stock: %w", err)
 	}
@@ -38,7 +50,10 @@ func Release(ctx context.Context, tx pgx.Tx, storeID tenant.StoreID, q Quantitie
 // records the movements, in the caller's transaction. It returns the products as they
 // now are, for the low-stock check.
 func Ship(ctx context.Context, tx pgx.Tx, storeID tenant.StoreID, orderID uuid.UUID, reason string, q Quantities) ([]Product, error) {
-	ids, qty := q.arrays()
+	ids, qty, err := q.lock(ctx, tx, storeID)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := queries.ProductShip(ctx, tx, dbsqlc.ProductShipParams{StoreID: storeID, Ids: ids, Quantities: qty})
 	if err != nil {
 		return nil, fmt.Errorf("ship stock: %w", err)

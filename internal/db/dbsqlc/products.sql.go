@@ -233,6 +233,22 @@ func (q *Queries) ProductListLowStock(ctx context.Context, db DBTX, storeID tena
 	return items, nil
 }
 
+const ProductLockByIDs = `-- name: ProductLockByIDs :exec
+SELECT 1 FROM products WHERE store_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE
+`
+
+type ProductLockByIDsParams struct {
+	StoreID tenant.StoreID `db:"store_id"`
+	Ids     []uuid.UUID    `db:"ids"`
+}
+
+// ProductLockByIDs locks products in id order, as ProductLockForOrder does, before a
+// stock change of several (shipping, releasing), so that it cannot deadlock with intake.
+func (q *Queries) ProductLockByIDs(ctx context.Context, db DBTX, arg ProductLockByIDsParams) error {
+	_, err := db.Exec(ctx, ProductLockByIDs, arg.StoreID, arg.Ids)
+	return err
+}
+
 const ProductLockForOrder = `-- name: ProductLockForOrder :many
 SELECT store_id, id, sku, name, price_minor, currency_code, stock_on_hand, stock_reserved, low_stock_threshold, created_at, updated_at FROM products
 WHERE store_id = $1

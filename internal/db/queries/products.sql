@@ -63,3 +63,8 @@ RETURNING p.*;
 
 -- name: ProductListLowStock :many
 SELECT * FROM products WHERE store_id = $1 AND stock_on_hand - stock_reserved <= low_stock_threshold;
+
+-- ProductLockByIDs locks products in id order, as ProductLockForOrder does, before a
+-- stock change of several (shipping, releasing), so that it cannot deadlock with intake.
+-- name: ProductLockByIDs :exec
+SELECT 1 FROM products WHERE store_id = $1 AND id = ANY(sqlc.arg(ids)::uuid[]) ORDER BY id FOR UPDATE;
