@@ -53,6 +53,7 @@ func AddWorkers(workers *river.Workers, deps Deps) {
 	river.AddWorker(workers, NewCheckFraudWorker(deps))
 	river.AddWorker(workers, NewChargePaymentWorker(deps))
 	river.AddWorker(workers, NewRefundPaymentWorker(deps))
+	river.AddWorker(workers, &ReconcilePaymentWorker{deps: deps})
 	river.AddWorker(workers, NewAdvanceFulfillmentWorker(deps))
 	river.AddWorker(workers, &LowStockSweepWorker{deps: deps})
 	river.AddWorker(workers, &LowStockCheckWorker{deps: deps})

@@ -82,10 +82,16 @@ func (w *ChargePaymentWorker) charge(ctx context.Context, p payment.Payment) ord
 		return r
 	case errors.Is(err, payment.ErrTransient) && (ge == nil || !ge.KeySpent):
 		next := now.Add(w.deps.Retry.Backoff(p.Attempts + 1))
-		if next.After(p.DeadlineAt) {
-			return order.ChargeResult{Status: payment.StatusFailed, Error: "no answer from the gateway within the retry budget: " + err.Error()}
+		if !next.After(p.DeadlineAt) {
+			return order.ChargeResult{Status: payment.StatusRetrying, Error: err.Error(), Next: next}
 		}
-		return order.ChargeResult{Status: payment.StatusRetrying, Error: err.Error(), Next: next}
+		// Out of budget, and the last answer unknown: an earlier attempt may have
+		// charged with its answer lost. What the gateway holds decides.
+		if found, ok, ferr := w.deps.Gateway.FindCharge(ctx, p.ID.String()); ferr == nil && ok {
+			return order.ChargeResult{Status: payment.StatusCaptured, GatewayID: found.IntentID}
+		}
+		return order.ChargeResult{Status: payment.StatusFailed, Error: "no answer from the gateway within the retry budget: " + err.Error(),
+			ReconcileAt: now.Add(w.deps.Retry.Backoff(1))}
 	}
 	return order.ChargeResult{Status: payment.StatusFailed, Error: err.Error()}
 }
@@ -180,4 +186,41 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// ReconcilePaymentWorker looks, after a payment was given up with its last answer
+// unknown, for a charge its key made after all (order.ReconcilePaymentArgs), and has
+// one refunded (order.Service.RecordLateCharge). Until the gateway answers the search
+// it looks again, less and less often, for half the gateway's idempotency window.
+type ReconcilePaymentWorker struct {
+	river.WorkerDefaults[order.ReconcilePaymentArgs]
+	deps Deps
+}
+
+// Work looks once.
+func (w *ReconcilePaymentWorker) Work(ctx context.Context, job *river.Job[order.ReconcilePaymentArgs]) error {
+	a := job.Args
+	found, ok, err := w.deps.Gateway.FindCharge(ctx, a.PaymentID.String())
+	return w.deps.DB.Tx(ctx, db.Store(a.StoreID), func(tx pgx.Tx) error {
+		switch {
+		case err != nil:
+			next := a
+			next.Attempt++
+			wait := w.deps.Retry.Backoff(next.Attempt + 1)
+			if time.Duration(next.Attempt)*wait > payment.IdempotencyWindow/2 {
+				break // gave up: the PAYMENT_FAILED alert stays open for a person
+			}
+			if _, err := river.ClientFromContext[pgx.Tx](ctx).InsertTx(ctx, tx, next,
+				&river.InsertOpts{ScheduledAt: time.Now().Add(wait)}); err != nil {
+				return err
+			}
+		case ok:
+			err := w.deps.Orders.RecordLateCharge(ctx, tx, a.StoreID, a.OrderID, a.PaymentID, found.IntentID)
+			if err != nil && !errors.Is(err, order.ErrNothingToDo) {
+				return err
+			}
+		}
+		_, cerr := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+		return cerr
+	})
 }

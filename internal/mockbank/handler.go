@@ -1,11 +1,13 @@
 package mockbank
 
 import (
+	"cmp"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,6 +60,8 @@ func (b *Bank) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	switch m := intentPath.FindStringSubmatch(r.URL.Path); {
+	case r.URL.Path == "/v1/payment_intents/search" && r.Method == http.MethodGet:
+		b.searchPaymentIntents(w, r)
 	case r.URL.Path == "/v1/payment_intents" && r.Method == http.MethodPost:
 		b.servePost(w, r, d, b.createPaymentIntent)
 	case r.URL.Path == "/v1/refunds" && r.Method == http.MethodPost:
@@ -223,6 +227,32 @@ func (b *Bank) getPaymentIntent(w http.ResponseWriter, r *http.Request, id strin
 		return
 	}
 	writeRaw(w, r, http.StatusOK, "", mustJSON(pi))
+}
+
+// searchQuery is the one form of Stripe's search query language the bank answers:
+// a metadata field equal to a value, metadata['key']:'value'.
+var searchQuery = regexp.MustCompile(`^\s*metadata\['([^']+)'\]:'([^']*)'\s*$`)
+
+// searchPaymentIntents is GET /v1/payment_intents/search for metadata queries: every
+// intent whose metadata has the value, oldest first, as Stripe's search_result.
+// (Stripe's search index lags writes by up to a minute; the bank's does not.)
+func (b *Bank) searchPaymentIntents(w http.ResponseWriter, r *http.Request) {
+	m := searchQuery.FindStringSubmatch(r.URL.Query().Get("query"))
+	if m == nil {
+		writeError(w, r, invalidRequest("query", "parameter_invalid_string", "The mock bank searches by metadata only: metadata['key']:'value'."))
+		return
+	}
+	b.mu.Lock()
+	found := []*PaymentIntent{}
+	for _, pi := range b.intents {
+		if v, ok := pi.Metadata[m[1]]; ok && v == m[2] {
+			found = append(found, clone(pi))
+		}
+	}
+	b.mu.Unlock()
+	slices.SortFunc(found, func(a, c *PaymentIntent) int { return cmp.Compare(a.Created, c.Created) })
+	writeRaw(w, r, http.StatusOK, "", mustJSON(map[string]any{"object": "search_result", "data": found,
+		"has_more": false, "next_page": nil, "url": "/v1/payment_intents/search"}))
 }
 
 func writeError(w http.ResponseWriter, r *http.Request, e *apiError) {

@@ -41,3 +41,15 @@ type RefundPaymentArgs struct {
 
 // Kind is the job's stable name.
 func (RefundPaymentArgs) Kind() string { return "payment_refund" }
+
+// ReconcilePaymentArgs looks at the gateway, after a payment was given up with its
+// last answer unknown, for a charge its key made after all; one is refunded.
+type ReconcilePaymentArgs struct {
+	StoreID   tenant.StoreID `json:"store_id"`
+	OrderID   uuid.UUID      `json:"order_id"`
+	PaymentID uuid.UUID      `json:"payment_id"`
+	Attempt   int            `json:"attempt"`
+}
+
+// Kind is the job's stable name.
+func (ReconcilePaymentArgs) Kind() string { return "payment_reconcile" }

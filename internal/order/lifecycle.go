@@ -230,6 +230,9 @@ type ChargeResult struct {
 	Error       string
 	DeclineCode string
 	Next        time.Time
+	// ReconcileAt, for a payment given up with its last answer unknown, is when to
+	// look at the gateway for a charge it made after all.
+	ReconcileAt time.Time
 }
 
 // ErrNothingToDo reports a step that found nothing to do: its order or payment had
@@ -300,6 +303,12 @@ func (s *Service) RecordCharge(ctx context.Context, tx pgx.Tx, storeID tenant.St
 		return nil
 	}
 	// Declined or failed: compensation.
+	if !r.ReconcileAt.IsZero() {
+		if _, err := s.jobs.InsertTx(ctx, tx, ReconcilePaymentArgs{StoreID: storeID, OrderID: orderID, PaymentID: p.ID},
+			&river.InsertOpts{ScheduledAt: r.ReconcileAt}); err != nil {
+			return fmt.Errorf("enqueue reconciliation: %w", err)
+		}
+	}
 	if err := alert.Open(ctx, tx, storeID, alert.Params{Kind: alert.KindPaymentFailed, SubjectID: p.ID, OrderID: &orderID,
 		Message: fmt.Sprintf("The payment of order #%d failed: %s", o.Number, r.Error)}); err != nil {
 		return err
@@ -433,6 +442,32 @@ func lowerStep(s fulfillment.Status) string {
 		return "packed"
 	}
 	return string(s)
+}
+
+// RecordLateCharge records that payment paymentID of order orderID, given up as
+// FAILED, had charged after all (gatewayID): the payment is CAPTURED and, its order
+// being cancelled by then, refunded. A payment no longer FAILED is ErrNothingToDo.
+func (s *Service) RecordLateCharge(ctx context.Context, tx pgx.Tx, storeID tenant.StoreID, orderID, paymentID uuid.UUID, gatewayID string) error {
+	o, err := lockOrder(ctx, tx, storeID, orderID)
+	if err != nil {
+		return err
+	}
+	p, err := payment.MarkCapturedLate(ctx, tx, storeID, paymentID, gatewayID)
+	if errors.Is(err, payment.ErrSettled) {
+		return ErrNothingToDo
+	} else if err != nil {
+		return err
+	}
+	if err := appendEvent(ctx, tx, storeID, orderID, EventPaymentLateCharge,
+		fmt.Sprintf("The gateway charged %s %s after the payment was given up; refunding",
+			money.FormatMinor(p.AmountMinor, p.CurrencyCode), p.CurrencyCode),
+		map[string]any{"paymentId": p.ID, "gatewayId": gatewayID}); err != nil {
+		return err
+	}
+	if err := alert.ResolveSubject(ctx, tx, storeID, alert.KindPaymentFailed, p.ID); err != nil {
+		return err
+	}
+	return s.refund(ctx, tx, o, p, "the payment was given up before the gateway's charge was known")
 }
 
 // RefundResult is what one attempt to carry out a refund came to.

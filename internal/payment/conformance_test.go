@@ -88,6 +88,10 @@ func TestStripeMockAcceptsEveryRequestTheClientSends(t *testing.T) {
 	require.NoError(t, err, "get payment intent")
 	assert.Equal(t, c.IntentID, got.IntentID)
 
+	// The search a worker makes for a charge whose answer was lost.
+	_, _, err = gw.FindCharge(ctx, "5f0c4b57-5b8e-4a3d-9f5e-0e0f4f3b6c11")
+	require.NoError(t, err, "search payment intents")
+
 	_, err = gw.Refund(ctx, payment.RefundParams{
 		IdempotencyKey: "conformance-refund-1", IntentID: c.IntentID, AmountMinor: 1000,
 		Reason: "requested_by_customer", Metadata: map[string]string{"order_id": "ord_1"},

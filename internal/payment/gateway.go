@@ -258,6 +258,40 @@ func (g *Gateway) Charge(ctx context.Context, p ChargeParams) (ChargeResult, err
 	return res, err
 }
 
+// FindCharge searches the gateway for the charge of payment paymentID (by the
+// payment_id metadata every charge carries) and returns the one that succeeded, if
+// any: what an attempt whose answer was lost did. (Stripe's search index may lag a
+// charge by up to a minute; the caller looks again later before concluding.)
+func (g *Gateway) FindCharge(ctx context.Context, paymentID string) (ChargeResult, bool, error) {
+	const op = "search payment intents"
+	params := &stripe.PaymentIntentSearchParams{}
+	params.Query = "metadata['payment_id']:'" + paymentID + "'"
+	return call2(g, op, func() (ChargeResult, bool, error) {
+		for pi, err := range g.sc.V1PaymentIntents.Search(ctx, params) {
+			if err != nil {
+				return ChargeResult{}, false, err
+			}
+			if pi.Status == stripe.PaymentIntentStatusSucceeded {
+				return chargeResult(pi), true, nil
+			}
+		}
+		return ChargeResult{}, false, nil
+	})
+}
+
+// call2 is call for a result with a found flag.
+func call2[T any](g *Gateway, op string, fn func() (T, bool, error)) (T, bool, error) {
+	type found struct {
+		v  T
+		ok bool
+	}
+	r, err := call(g, op, func() (found, error) {
+		v, ok, err := fn()
+		return found{v, ok}, err
+	})
+	return r.v, r.ok, err
+}
+
 // PaymentIntent reads a PaymentIntent, e.g. to confirm what a charge did.
 func (g *Gateway) PaymentIntent(ctx context.Context, intentID string) (ChargeResult, error) {
 	const op = "get payment intent"

@@ -105,3 +105,17 @@ func nonEmpty(s string) *string {
 	}
 	return &s
 }
+
+// MarkCapturedLate records, in the caller's transaction, that payment id, given up as
+// FAILED, had charged after all (gatewayID). A payment not FAILED is ErrSettled.
+func MarkCapturedLate(ctx context.Context, tx pgx.Tx, storeID tenant.StoreID, id uuid.UUID, gatewayID string) (Payment, error) {
+	row, err := queries.PaymentMarkCapturedLate(ctx, tx, dbsqlc.PaymentMarkCapturedLateParams{StoreID: storeID, ID: id,
+		GatewayChargeID: &gatewayID})
+	if db.IsNoRows(err) {
+		return Payment{}, ErrSettled
+	}
+	if err != nil {
+		return Payment{}, fmt.Errorf("record late capture: %w", err)
+	}
+	return FromRow(row), nil
+}

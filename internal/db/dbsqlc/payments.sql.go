@@ -223,6 +223,45 @@ func (q *Queries) PaymentListByOrders(ctx context.Context, db DBTX, arg PaymentL
 	return items, nil
 }
 
+const PaymentMarkCapturedLate = `-- name: PaymentMarkCapturedLate :one
+UPDATE payments SET status = 'CAPTURED', gateway_charge_id = $1, updated_at = now()
+WHERE store_id = $2 AND id = $3 AND status = 'FAILED'
+RETURNING store_id, id, order_id, status, amount_minor, currency_code, attempts, last_error, idempotency_key, gateway_charge_id, created_at, updated_at, payment_method, next_attempt_at, deadline_at, decline_code, refunded_minor
+`
+
+type PaymentMarkCapturedLateParams struct {
+	GatewayChargeID *string        `db:"gateway_charge_id"`
+	StoreID         tenant.StoreID `db:"store_id"`
+	ID              uuid.UUID      `db:"id"`
+}
+
+// PaymentMarkCapturedLate records that a payment given up as FAILED had charged after
+// all (an answer lost, then no answer until its budget ended).
+func (q *Queries) PaymentMarkCapturedLate(ctx context.Context, db DBTX, arg PaymentMarkCapturedLateParams) (Payment, error) {
+	row := db.QueryRow(ctx, PaymentMarkCapturedLate, arg.GatewayChargeID, arg.StoreID, arg.ID)
+	var i Payment
+	err := row.Scan(
+		&i.StoreID,
+		&i.ID,
+		&i.OrderID,
+		&i.Status,
+		&i.AmountMinor,
+		&i.CurrencyCode,
+		&i.Attempts,
+		&i.LastError,
+		&i.IdempotencyKey,
+		&i.GatewayChargeID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.PaymentMethod,
+		&i.NextAttemptAt,
+		&i.DeadlineAt,
+		&i.DeclineCode,
+		&i.RefundedMinor,
+	)
+	return i, err
+}
+
 const PaymentRecordRetry = `-- name: PaymentRecordRetry :one
 UPDATE payments SET
   status = 'RETRYING', attempts = attempts + 1, last_error = $1,
