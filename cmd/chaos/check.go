@@ -62,7 +62,7 @@ func (r *Report) check(name string, problems []string) {
 }
 
 func (r *Report) print(out io.Writer) {
-	fmt.Fprintf(out, "\nchaos report: %s in all, %s to settle after the chaos (settled: %v), %d worker kills, %d cancelled by staff (%d refused as too late)\n",
+	fmt.Fprintf(out, "\nchaos report: %s in all, %s to settle after the chaos (settled: %v), %d worker kills, %d cancelled by staff (%d too late: shipped)\n",
 		r.Elapsed.Round(time.Millisecond), r.SettleTime.Round(time.Millisecond), r.Settled, r.Kills, r.Cancelled, r.CancelConflicts)
 	fmt.Fprintf(out, "  orders    %s\n", counts(r.OrdersByStatus))
 	fmt.Fprintf(out, "  payments  %s; %d attempts, at most %d for one payment\n", counts(r.PaymentsByStatus), r.Attempts, r.MaxAttempt)

@@ -92,6 +92,7 @@ type run struct {
 	kills     atomic.Int64
 	cancelled atomic.Int64 // cancelOrder succeeded
 	conflicts atomic.Int64 // cancelOrder refused (CONFLICT: too late)
+	missed    atomic.Int64 // to be cancelled after payment, but seen past FULFILLING
 	outageAt  time.Time
 	outageEnd time.Time
 }
@@ -158,7 +159,7 @@ func Run(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 		return nil, err
 	}
 	rep.Elapsed, rep.SettleTime, rep.Settled = time.Since(started), time.Since(chaosEnd), settled
-	rep.Kills, rep.Cancelled, rep.CancelConflicts = int(r.kills.Load()), int(r.cancelled.Load()), int(r.conflicts.Load())
+	rep.Kills, rep.Cancelled, rep.CancelConflicts = int(r.kills.Load()), int(r.cancelled.Load()), int(r.conflicts.Load()+r.missed.Load())
 	rep.print(out)
 	return rep, nil
 }
@@ -445,9 +446,12 @@ func (r *run) place(ctx context.Context) error {
 					return
 				}
 				r.placed.Add(1)
-				if rnd.Float64() < o.CancelRate {
+				switch x := rnd.Float64(); {
+				case x < o.CancelRate/2:
 					delay := time.Duration(rnd.IntN(3000)) * time.Millisecond
 					cancels.Go(func() { r.cancel(ctx, placed.ID, delay) })
+				case x < o.CancelRate:
+					cancels.Go(func() { r.cancelAfterPayment(ctx, placed.ID) })
 				}
 			}
 		})
@@ -479,6 +483,33 @@ func (r *run) cancel(ctx context.Context, id uuid.UUID, delay time.Duration) {
 		r.conflicts.Add(1)
 	default:
 		fmt.Fprintf(r.out, "chaos: cancelOrder %s: %v\n", id, err)
+	}
+}
+
+// cancelAfterPayment watches an order and cancels it once it is PAID or FULFILLING,
+// which makes the refund path run; with no delay between fulfillment steps the
+// window is short, and an order seen past it is left alone.
+func (r *run) cancelAfterPayment(ctx context.Context, id uuid.UUID) {
+	deadline := time.Now().Add(r.o.RetryBudget + time.Minute)
+	for time.Now().Before(deadline) {
+		o, err := r.orders.Get(ctx, r.storeID, id)
+		if err != nil {
+			fmt.Fprintf(r.out, "chaos: read order %s: %v\n", id, err)
+			return
+		}
+		switch o.Status {
+		case order.StatusPaid, order.StatusFulfilling:
+			r.cancel(ctx, id, 0)
+			return
+		case order.StatusShipped, order.StatusDelivered, order.StatusCancelled:
+			r.missed.Add(1)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(25 * time.Millisecond):
+		}
 	}
 }
 
