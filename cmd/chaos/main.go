@@ -32,6 +32,7 @@ func main() {
 	flag.IntVar(&o.Workers, "workers", o.Workers, "worker processes (`ordergraph worker`)")
 	flag.IntVar(&o.MaxWorkers, "max-workers", o.MaxWorkers, "MAX_WORKERS of each worker process")
 	flag.DurationVar(&o.KillEvery, "kill-every", o.KillEvery, "SIGKILL a worker process (round robin) and restart it this often; 0: never")
+	flag.DurationVar(&o.ChaosFor, "chaos-for", o.ChaosFor, "keep killing workers at least this long, even when the orders are placed sooner")
 	flag.DurationVar(&o.Outage, "outage", o.Outage, "length of the bank's full outage, switched on when half the orders are placed; 0: none")
 	flag.Float64Var(&o.TransientRate, "transient-error-rate", o.TransientRate, "the bank's transient 500s")
 	flag.Float64Var(&o.LostRate, "lost-response-rate", o.LostRate, "the bank's charged-then-dropped answers")

@@ -47,10 +47,13 @@ type Options struct {
 	DatabaseURL string
 	// OwnDatabase, when set, is a migrated (or empty) database to run in, kept
 	// afterwards: the test passes its own.
-	OwnDatabase   string
-	Workers       int
-	MaxWorkers    int
-	KillEvery     time.Duration
+	OwnDatabase string
+	Workers     int
+	MaxWorkers  int
+	KillEvery   time.Duration
+	// ChaosFor is the least time the kills go on, even if the orders are placed and
+	// the outage is over sooner.
+	ChaosFor      time.Duration
 	Outage        time.Duration
 	TransientRate float64
 	LostRate      float64
@@ -90,9 +93,11 @@ type run struct {
 	placed    atomic.Int64
 	placeErrs atomic.Int64
 	kills     atomic.Int64
-	cancelled atomic.Int64 // cancelOrder succeeded
-	conflicts atomic.Int64 // cancelOrder refused (CONFLICT: too late)
-	missed    atomic.Int64 // to be cancelled after payment, but seen past FULFILLING
+	cancelled atomic.Int64   // cancelOrder succeeded
+	conflicts atomic.Int64   // cancelOrder refused (CONFLICT: too late)
+	missed    atomic.Int64   // to be cancelled after payment, but seen past FULFILLING
+	placedIn  time.Duration  // from the first order to the last placed
+	cancels   sync.WaitGroup // the cancellations place started, still going when it returns
 	outageAt  time.Time
 	outageEnd time.Time
 }
@@ -130,13 +135,12 @@ func Run(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 	}
 	outageDone := make(chan error, 1)
 	go func() { outageDone <- r.outage(ctx) }()
-	placeStart := time.Now()
 	if err := r.place(ctx); err != nil {
 		stopChaos()
 		chaos.Wait()
 		return nil, err
 	}
-	placing := time.Since(placeStart)
+	placing := r.placedIn
 	fmt.Fprintf(out, "chaos: %d orders placed in %s (%.0f/s), %d placement errors retried\n", r.placed.Load(),
 		placing.Round(time.Millisecond), float64(r.placed.Load())/placing.Seconds(), r.placeErrs.Load())
 	if err := <-outageDone; err != nil {
@@ -144,12 +148,19 @@ func Run(ctx context.Context, o Options, out io.Writer) (*Report, error) {
 		chaos.Wait()
 		return nil, err
 	}
+	if rest := o.ChaosFor - time.Since(started); rest > 0 {
+		select {
+		case <-ctx.Done():
+		case <-time.After(rest):
+		}
+	}
 	stopChaos()
 	chaos.Wait()
 	chaosEnd := time.Now()
 	fmt.Fprintf(out, "chaos: chaos over after %s (%d kills); waiting up to %s for every order to settle\n",
 		chaosEnd.Sub(started).Round(time.Millisecond), r.kills.Load(), o.Timeout)
 
+	r.cancels.Wait() // every cancellation tried before the books are settled
 	settled, err := r.settle(ctx)
 	if err != nil {
 		return nil, err
@@ -409,16 +420,19 @@ func (r *run) outage(ctx context.Context) error {
 // place places N orders from Placers concurrent clients, each with a customer of its
 // own (the fraud rules hold a customer's 21st order in an hour). A failed placement is
 // retried with the same idempotency key, as a client would. CancelRate of them are
-// cancelled a moment later, wherever they then are.
+// cancelled later (r.cancels: still going when place returns).
 func (r *run) place(ctx context.Context) error {
 	o := r.o
 	skus := make([]string, o.Products)
 	for i := range skus {
 		skus[i] = fmt.Sprintf("CHAOS-%d", i)
 	}
+	started := time.Now()
 	var wg sync.WaitGroup
-	var cancels sync.WaitGroup
-	defer cancels.Wait()
+	cancels := &r.cancels
+	afterPayment := make(chan uuid.UUID, o.N)
+	defer close(afterPayment)
+	cancels.Go(func() { r.cancelAfterPayment(ctx, afterPayment) })
 	errc := make(chan error, o.Placers)
 	for g := range o.Placers {
 		rnd := mrand.New(mrand.NewPCG(o.Seed, uint64(g)))
@@ -451,12 +465,13 @@ func (r *run) place(ctx context.Context) error {
 					delay := time.Duration(rnd.IntN(3000)) * time.Millisecond
 					cancels.Go(func() { r.cancel(ctx, placed.ID, delay) })
 				case x < o.CancelRate:
-					cancels.Go(func() { r.cancelAfterPayment(ctx, placed.ID) })
+					afterPayment <- placed.ID
 				}
 			}
 		})
 	}
 	wg.Wait()
+	r.placedIn = time.Since(started)
 	close(errc)
 	return errors.Join(func() (errs []error) {
 		for err := range errc {
@@ -486,30 +501,64 @@ func (r *run) cancel(ctx context.Context, id uuid.UUID, delay time.Duration) {
 	}
 }
 
-// cancelAfterPayment watches an order and cancels it once it is PAID or FULFILLING,
-// which makes the refund path run; with no delay between fulfillment steps the
-// window is short, and an order seen past it is left alone.
-func (r *run) cancelAfterPayment(ctx context.Context, id uuid.UUID) {
+// cancelAfterPayment cancels each order sent on ids once it is seen PAID or
+// FULFILLING, which makes the refund path run; with no delay between fulfillment
+// steps the window is short, and an order seen past it is left alone. One query every
+// 50 ms watches them all: a poller per order would take the pool from intake.
+func (r *run) cancelAfterPayment(ctx context.Context, ids <-chan uuid.UUID) {
+	var watching []uuid.UUID
+	var cancels sync.WaitGroup
+	defer cancels.Wait()
 	deadline := time.Now().Add(r.o.RetryBudget + time.Minute)
-	for time.Now().Before(deadline) {
-		o, err := r.orders.Get(ctx, r.storeID, id)
-		if err != nil {
-			fmt.Fprintf(r.out, "chaos: read order %s: %v\n", id, err)
-			return
-		}
-		switch o.Status {
-		case order.StatusPaid, order.StatusFulfilling:
-			r.cancel(ctx, id, 0)
-			return
-		case order.StatusShipped, order.StatusDelivered, order.StatusCancelled:
-			r.missed.Add(1)
-			return
-		}
+	for open := true; (open || len(watching) > 0) && time.Now().Before(deadline); {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(25 * time.Millisecond):
+		case id, ok := <-ids:
+			if !ok {
+				open, ids = false, nil
+			} else {
+				watching = append(watching, id)
+			}
+			continue
+		case <-time.After(50 * time.Millisecond):
 		}
+		if len(watching) == 0 {
+			continue
+		}
+		status := map[uuid.UUID]string{}
+		err := r.d.Read(ctx, db.Store(r.storeID), func(q db.Querier) error {
+			rows, err := q.Query(ctx, `SELECT id, status FROM orders WHERE id = ANY($1)`, watching)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id uuid.UUID
+				var s string
+				if err := rows.Scan(&id, &s); err != nil {
+					return err
+				}
+				status[id] = s
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			fmt.Fprintf(r.out, "chaos: watching orders to cancel: %v\n", err)
+			continue
+		}
+		still := watching[:0]
+		for _, id := range watching {
+			switch order.Status(status[id]) {
+			case order.StatusPaid, order.StatusFulfilling:
+				cancels.Go(func() { r.cancel(ctx, id, 0) })
+			case order.StatusShipped, order.StatusDelivered, order.StatusCancelled:
+				r.missed.Add(1)
+			default:
+				still = append(still, id)
+			}
+		}
+		watching = still
 	}
 }
 
