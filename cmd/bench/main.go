@@ -16,6 +16,11 @@
 // Usage (from the repository root; make bench passes ARGS):
 //
 //	go run ./cmd/bench [-duration 30s] [-rounds 3] [-warmup 3s] [-concurrency 32] [-reload] [-only read|write]
+//	go run ./cmd/bench -only pipeline [-pipeline-orders 10000] [-concurrency 32]
+//
+// -only pipeline runs the PIPELINE scenario alone (pipeline.go): orders from createOrder
+// to DELIVERED through the server's workers, then a bare River worker as the limit; it
+// logs its figures and leaves the report files alone (docs/performance.md has them).
 package main
 
 import (
