@@ -141,6 +141,7 @@ type paymentRow struct {
 	amount, refunded         int64
 	attempts                 int
 	gatewayID                *string
+	lastError                *string
 }
 
 type refundRow struct {
@@ -182,14 +183,14 @@ func (r *run) check(ctx context.Context) (*Report, error) {
 			return err
 		}
 		rows, err = q.Query(ctx, `SELECT p.id, p.order_id, o.status, p.status, p.idempotency_key, p.amount_minor, p.refunded_minor,
-		    p.attempts, p.gateway_charge_id
+		    p.attempts, p.gateway_charge_id, p.last_error
 		  FROM payments p JOIN orders o ON o.store_id = p.store_id AND o.id = p.order_id`)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
 			var p paymentRow
-			if err := rows.Scan(&p.id, &p.orderID, &p.orderStatus, &p.status, &p.key, &p.amount, &p.refunded, &p.attempts, &p.gatewayID); err != nil {
+			if err := rows.Scan(&p.id, &p.orderID, &p.orderStatus, &p.status, &p.key, &p.amount, &p.refunded, &p.attempts, &p.gatewayID, &p.lastError); err != nil {
 				return err
 			}
 			pays = append(pays, p)
@@ -324,7 +325,11 @@ func (r *run) check(ctx context.Context) (*Report, error) {
 		case took && n != 1:
 			charged = append(charged, fmt.Sprintf("payment %s (%s) has %d succeeded charges in the ledger", p.id, p.status, n))
 		case !took && n != 0:
-			charged = append(charged, fmt.Sprintf("payment %s is %s, but the bank charged it %d time(s) (order %s)", p.id, p.status, n, p.orderStatus))
+			why := ""
+			if p.lastError != nil {
+				why = fmt.Sprintf("; after %d attempts, last error: %.100s", p.attempts, *p.lastError)
+			}
+			charged = append(charged, fmt.Sprintf("payment %s is %s, but the bank charged it %d time(s) (order %s%s)", p.id, p.status, n, p.orderStatus, why))
 		}
 	}
 	for key, n := range chargesByKey {
