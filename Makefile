@@ -22,7 +22,7 @@ GO_FILES = { git ls-files -z --cached --others --exclude-standard -- '*.go' 2>/d
 	|| find . -name '*.go' -not -path './.data/*' -not -path './frontend/node_modules/*' -print0; } \
 	| while IFS= read -r -d '' f; do if [ -f "$$f" ]; then printf '%s\n' "$$f"; fi; done | sort -u
 
-.PHONY: help run build frontend test bench generate check-generate vet fmt lint db-start db-stop db-status psql clean
+.PHONY: help run build frontend test bench chaos generate check-generate vet fmt lint db-start db-stop db-status psql clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -88,6 +88,11 @@ test: ## Run all tests (race detector on) against Postgres; JUnit + coverage in 
 
 bench: ## Run the load benchmark (go run ./cmd/bench ARGS="...")
 	@$(WITH_DB); go run ./cmd/bench $(ARGS)
+
+# The chaos run builds the binary it runs as the bank and the worker processes, and
+# works in a database of its own on the cluster (dropped afterwards; -keep keeps it).
+chaos: ## Chaos run: N orders through a faulty bank and killed workers, then the books checked (ARGS="-n 2000 ...")
+	@$(WITH_DB); go build -o $(BIN) ./cmd/ordergraph; go run ./cmd/chaos -bin $(BIN) $(ARGS)
 
 # The GraphQL code: gqlgen's models and resolver stubs, and the executor from
 # graph/generate's copies of gqlgen's templates (see graph/generate/main.go).

@@ -16,6 +16,11 @@
 // Usage (from the repository root; make bench passes ARGS):
 //
 //	go run ./cmd/bench [-duration 30s] [-rounds 3] [-warmup 3s] [-concurrency 32] [-reload] [-only read|write]
+//	go run ./cmd/bench -only pipeline [-pipeline-orders 10000] [-concurrency 32]
+//
+// -only pipeline runs the PIPELINE scenario alone (pipeline.go): orders from createOrder
+// to DELIVERED through the server's workers, then a bare River worker as the limit; it
+// logs its figures and leaves the report files alone (docs/performance.md has them).
 package main
 
 import (
@@ -43,6 +48,8 @@ type options struct {
 	mdOut       string
 	only        string
 	rounds      int
+	// pipelineOrders is how many orders PIPELINE takes from createOrder to DELIVERED.
+	pipelineOrders int
 }
 
 func main() {
@@ -56,7 +63,8 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 3, "interleaved rounds per pair of scenarios (ours, raw, ours, raw, …), "+
 		"so that a slow spell of a shared machine falls on both")
 	flag.StringVar(&o.only, "only", "", "run only the scenarios starting with this word (read or write), "+
-		"for profiling; the report files are then left alone")
+		"for profiling; the report files are then left alone; pipeline runs the PIPELINE scenario alone")
+	flag.IntVar(&o.pipelineOrders, "pipeline-orders", 10000, "orders of the PIPELINE scenario (-only pipeline)")
 	flag.Parse()
 	log.SetFlags(log.Ltime)
 	if flag.NArg() > 0 || o.duration <= 0 || o.warmup < 0 || o.concurrency < 1 || o.rounds < 1 {
@@ -65,7 +73,12 @@ func main() {
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, o)
+	var err error
+	if o.only == "pipeline" {
+		err = runPipeline(ctx, o)
+	} else {
+		err = run(ctx, o)
+	}
 	stop()
 	if err != nil {
 		log.Fatalf("bench: %v", err)

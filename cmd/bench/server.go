@@ -38,8 +38,9 @@ type server struct {
 // benchmark needs (quiet logs, a query-complexity limit that admits the READ query)
 // and, when set, PPROF_ADDR. Its environment is otherwise empty, so settings of the
 // caller's shell (GOGC, DB_MAX_CONNS, …) cannot change the figures. It is ready when
-// startServer returns; stop it with stop.
-func startServer(ctx context.Context, databaseURL string) (*server, error) {
+// startServer returns; stop it with stop. extraEnv (NAME=value) is added to that
+// environment.
+func startServer(ctx context.Context, databaseURL string, extraEnv ...string) (*server, error) {
 	log.Printf("server: go build -o %s ./cmd/ordergraph", serverBinary)
 	build := exec.CommandContext(ctx, "go", "build", "-o", serverBinary, "./cmd/ordergraph")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
@@ -66,6 +67,7 @@ func startServer(ctx context.Context, databaseURL string) (*server, error) {
 		"GRAPHQL_MAX_COMPLEXITY=100000",
 		"PAYMENT_GATEWAY_URL=" + bankURL, "PAYMENT_GATEWAY_KEY=" + benchBankKey, "FULFILLMENT_STEP_DELAY=0",
 	}
+	env = append(env, extraEnv...)
 	if v, ok := os.LookupEnv("PPROF_ADDR"); ok {
 		env = append(env, "PPROF_ADDR="+v)
 	}
