@@ -100,7 +100,11 @@ const unsettled = `SELECT
   (SELECT count(*) FROM payments WHERE status IN ('PENDING', 'RETRYING')),
   (SELECT count(*) FROM refunds WHERE status IN ('PENDING', 'RETRYING')),
   (SELECT count(*) FROM payments p JOIN orders o ON o.store_id = p.store_id AND o.id = p.order_id
-    WHERE o.status = 'CANCELLED' AND p.status = 'CAPTURED')`
+    WHERE o.status = 'CANCELLED' AND p.status = 'CAPTURED')
+  -- A payment given up with its last answer unknown is looked at again by its
+  -- reconciliation job: the books are settled once those have run.
+  + (SELECT count(*) FROM river_job WHERE kind = 'payment_reconcile'
+    AND state IN ('available', 'scheduled', 'running', 'retryable'))`
 
 // settle waits until nothing is moving any more, or Timeout passes; it reports which.
 func (r *run) settle(ctx context.Context) (bool, error) {
