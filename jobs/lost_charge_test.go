@@ -49,3 +49,21 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// "Charged, then the answer was lost", and then the order is cancelled while its payment
+// still retries: the next attempt charges nothing, but it finds the lost charge at the
+// gateway (or its reconciliation does, later) and the money goes back.
+func TestLostChargeThenCancelIsRefunded(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t, pipelineOpts{faults: mockbank.Faults{LostResponseRate: 1}, budget: time.Minute})
+	placed := p.place(t, dbtest.OrderOpts{})
+	require.Eventually(t, func() bool { return p.ledger("charge", "succeeded", "") == 1 }, 20*time.Second, 10*time.Millisecond,
+		"the first attempt charges and loses the answer")
+	require.NoError(t, p.bank.SetFaults(mockbank.Faults{Outage: true}))
+	_, err := p.orders.Cancel(t.Context(), p.store.ID, placed.ID, "changed their mind", "staff")
+	require.NoError(t, err)
+	require.NoError(t, p.bank.SetFaults(mockbank.Faults{}))
+	assert.Eventually(t, func() bool { return p.ledger("refund", "succeeded", "") == 1 }, 30*time.Second, 100*time.Millisecond,
+		"the charge of the cancelled order is refunded (payment now %s)", p.payment(t, placed.ID).Status)
+	assert.Equal(t, 1, p.ledger("charge", "succeeded", ""), "and never charged again")
+}

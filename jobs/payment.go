@@ -50,7 +50,16 @@ func (w *ChargePaymentWorker) Work(ctx context.Context, job *river.Job[order.Cha
 		// attempt was made elsewhere) and must not jump the backoff.
 		return w.complete(ctx, job, nil)
 	case o.Status != order.StatusAwaitingPayment:
-		r.Status = payment.StatusCancelled // the order was cancelled: charge nothing
+		// The order was cancelled: charge nothing. But an earlier attempt may have
+		// charged with its answer lost: what the gateway holds is refunded.
+		r.Status = payment.StatusCancelled
+		if p.Attempts > 0 {
+			if found, ok, ferr := w.deps.Gateway.FindCharge(ctx, p.ID.String()); ferr == nil && ok {
+				r = order.ChargeResult{Status: payment.StatusCaptured, GatewayID: found.IntentID}
+			} else {
+				r.ReconcileAt = time.Now().Add(w.deps.Retry.Backoff(1))
+			}
+		}
 	default:
 		r = w.charge(ctx, p)
 		if r.Status == "" { // the breaker is open: nothing was sent
@@ -201,13 +210,18 @@ type ReconcilePaymentWorker struct {
 func (w *ReconcilePaymentWorker) Work(ctx context.Context, job *river.Job[order.ReconcilePaymentArgs]) error {
 	a := job.Args
 	found, ok, err := w.deps.Gateway.FindCharge(ctx, a.PaymentID.String())
+	if errors.Is(err, payment.ErrCircuitOpen) {
+		return river.JobSnooze(retryAfter(err)) // nothing was asked
+	}
 	return w.deps.DB.Tx(ctx, db.Store(a.StoreID), func(tx pgx.Tx) error {
 		switch {
 		case err != nil:
+			// Looked again soon at first, then less often, never more than the retry
+			// policy's cap apart, for half the gateway's idempotency window.
 			next := a
 			next.Attempt++
-			wait := w.deps.Retry.Backoff(next.Attempt + 1)
-			if time.Duration(next.Attempt)*wait > payment.IdempotencyWindow/2 {
+			wait := w.deps.Retry.Backoff(next.Attempt)
+			if time.Duration(next.Attempt)*w.deps.Retry.Cap > payment.IdempotencyWindow/2 {
 				break // gave up: the PAYMENT_FAILED alert stays open for a person
 			}
 			if _, err := river.ClientFromContext[pgx.Tx](ctx).InsertTx(ctx, tx, next,

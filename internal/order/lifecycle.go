@@ -286,6 +286,12 @@ func (s *Service) RecordCharge(ctx context.Context, tx pgx.Tx, storeID tenant.St
 	if err := alert.ResolveSubject(ctx, tx, storeID, alert.KindPaymentRetrying, p.ID); err != nil {
 		return err
 	}
+	if !r.ReconcileAt.IsZero() {
+		if _, err := s.jobs.InsertTx(ctx, tx, ReconcilePaymentArgs{StoreID: storeID, OrderID: orderID, PaymentID: p.ID},
+			&river.InsertOpts{ScheduledAt: r.ReconcileAt}); err != nil {
+			return fmt.Errorf("enqueue reconciliation: %w", err)
+		}
+	}
 	amount := money.FormatMinor(p.AmountMinor, p.CurrencyCode) + " " + p.CurrencyCode
 	switch r.Status {
 	case payment.StatusCaptured:
@@ -303,12 +309,6 @@ func (s *Service) RecordCharge(ctx context.Context, tx pgx.Tx, storeID tenant.St
 		return nil
 	}
 	// Declined or failed: compensation.
-	if !r.ReconcileAt.IsZero() {
-		if _, err := s.jobs.InsertTx(ctx, tx, ReconcilePaymentArgs{StoreID: storeID, OrderID: orderID, PaymentID: p.ID},
-			&river.InsertOpts{ScheduledAt: r.ReconcileAt}); err != nil {
-			return fmt.Errorf("enqueue reconciliation: %w", err)
-		}
-	}
 	if err := alert.Open(ctx, tx, storeID, alert.Params{Kind: alert.KindPaymentFailed, SubjectID: p.ID, OrderID: &orderID,
 		Message: fmt.Sprintf("The payment of order #%d failed: %s", o.Number, r.Error)}); err != nil {
 		return err
@@ -445,8 +445,8 @@ func lowerStep(s fulfillment.Status) string {
 }
 
 // RecordLateCharge records that payment paymentID of order orderID, given up as
-// FAILED, had charged after all (gatewayID): the payment is CAPTURED and, its order
-// being cancelled by then, refunded. A payment no longer FAILED is ErrNothingToDo.
+// FAILED or CANCELLED, had charged after all (gatewayID): the payment is CAPTURED and, its order
+// being cancelled by then, refunded. A payment neither FAILED nor CANCELLED is ErrNothingToDo.
 func (s *Service) RecordLateCharge(ctx context.Context, tx pgx.Tx, storeID tenant.StoreID, orderID, paymentID uuid.UUID, gatewayID string) error {
 	o, err := lockOrder(ctx, tx, storeID, orderID)
 	if err != nil {

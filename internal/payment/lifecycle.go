@@ -107,7 +107,7 @@ func nonEmpty(s string) *string {
 }
 
 // MarkCapturedLate records, in the caller's transaction, that payment id, given up as
-// FAILED, had charged after all (gatewayID). A payment not FAILED is ErrSettled.
+// FAILED or CANCELLED, had charged after all (gatewayID). Any other is ErrSettled.
 func MarkCapturedLate(ctx context.Context, tx pgx.Tx, storeID tenant.StoreID, id uuid.UUID, gatewayID string) (Payment, error) {
 	row, err := queries.PaymentMarkCapturedLate(ctx, tx, dbsqlc.PaymentMarkCapturedLateParams{StoreID: storeID, ID: id,
 		GatewayChargeID: &gatewayID})

@@ -225,7 +225,7 @@ func (q *Queries) PaymentListByOrders(ctx context.Context, db DBTX, arg PaymentL
 
 const PaymentMarkCapturedLate = `-- name: PaymentMarkCapturedLate :one
 UPDATE payments SET status = 'CAPTURED', gateway_charge_id = $1, updated_at = now()
-WHERE store_id = $2 AND id = $3 AND status = 'FAILED'
+WHERE store_id = $2 AND id = $3 AND status IN ('FAILED', 'CANCELLED')
 RETURNING store_id, id, order_id, status, amount_minor, currency_code, attempts, last_error, idempotency_key, gateway_charge_id, created_at, updated_at, payment_method, next_attempt_at, deadline_at, decline_code, refunded_minor
 `
 
@@ -235,8 +235,9 @@ type PaymentMarkCapturedLateParams struct {
 	ID              uuid.UUID      `db:"id"`
 }
 
-// PaymentMarkCapturedLate records that a payment given up as FAILED had charged after
-// all (an answer lost, then no answer until its budget ended).
+// PaymentMarkCapturedLate records that a payment given up as FAILED (no answer until
+// its budget ended) or CANCELLED (its order cancelled between attempts) had charged
+// after all: an earlier attempt's answer was lost.
 func (q *Queries) PaymentMarkCapturedLate(ctx context.Context, db DBTX, arg PaymentMarkCapturedLateParams) (Payment, error) {
 	row := db.QueryRow(ctx, PaymentMarkCapturedLate, arg.GatewayChargeID, arg.StoreID, arg.ID)
 	var i Payment

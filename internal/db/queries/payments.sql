@@ -46,9 +46,10 @@ UPDATE payments SET
 WHERE store_id = sqlc.arg(store_id) AND id = sqlc.arg(id) AND status = 'CAPTURED'
 RETURNING *;
 
--- PaymentMarkCapturedLate records that a payment given up as FAILED had charged after
--- all (an answer lost, then no answer until its budget ended).
+-- PaymentMarkCapturedLate records that a payment given up as FAILED (no answer until
+-- its budget ended) or CANCELLED (its order cancelled between attempts) had charged
+-- after all: an earlier attempt's answer was lost.
 -- name: PaymentMarkCapturedLate :one
 UPDATE payments SET status = 'CAPTURED', gateway_charge_id = sqlc.arg(gateway_charge_id), updated_at = now()
-WHERE store_id = sqlc.arg(store_id) AND id = sqlc.arg(id) AND status = 'FAILED'
+WHERE store_id = sqlc.arg(store_id) AND id = sqlc.arg(id) AND status IN ('FAILED', 'CANCELLED')
 RETURNING *;
