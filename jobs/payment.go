@@ -51,14 +51,13 @@ func (w *ChargePaymentWorker) Work(ctx context.Context, job *river.Job[order.Cha
 		return w.complete(ctx, job, nil)
 	case o.Status != order.StatusAwaitingPayment:
 		// The order was cancelled: charge nothing. But an earlier attempt may have
-		// charged with its answer lost: what the gateway holds is refunded.
+		// charged with its answer lost — even one never recorded, its worker killed
+		// mid-call: what the gateway holds is refunded.
 		r.Status = payment.StatusCancelled
-		if p.Attempts > 0 {
-			if found, ok, ferr := w.deps.Gateway.FindCharge(ctx, p.ID.String()); ferr == nil && ok {
-				r = order.ChargeResult{Status: payment.StatusCaptured, GatewayID: found.IntentID}
-			} else {
-				r.ReconcileAt = time.Now().Add(w.deps.Retry.Backoff(1))
-			}
+		if found, ok, ferr := w.deps.Gateway.FindCharge(ctx, p.ID.String()); ferr == nil && ok {
+			r = order.ChargeResult{Status: payment.StatusCaptured, GatewayID: found.IntentID}
+		} else if ferr != nil || p.Attempts > 0 || p.Status == payment.StatusRetrying {
+			r.ReconcileAt = time.Now().Add(w.deps.Retry.Backoff(1))
 		}
 	default:
 		r = w.charge(ctx, p)
