@@ -31,7 +31,7 @@ func TestChaosSmall(t *testing.T) {
 	o := defaultOptions()
 	o.N, o.Bin, o.DatabaseURL, o.OwnDatabase, o.LogDir = 100, bin, os.Getenv("DATABASE_URL"), dbase.Name, t.TempDir()
 	o.KillEvery, o.ChaosFor, o.Outage, o.CancelRate = 2*time.Second, 10*time.Second, 3*time.Second, 0.1
-	o.RetryBase, o.Timeout = 50*time.Millisecond, 3*time.Minute
+	o.RetryBase, o.Timeout, o.BreakerOpenFor = 50*time.Millisecond, 3*time.Minute, 3*time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	rep, err := Run(ctx, o, t.Output())

@@ -42,6 +42,7 @@ func main() {
 	flag.IntVar(&o.Lines, "lines", o.Lines, "lines per order (see docs/chaos.md before raising it)")
 	flag.DurationVar(&o.RetryBudget, "retry-budget", o.RetryBudget, "PAYMENT_RETRY_BUDGET of the workers")
 	flag.DurationVar(&o.RetryBase, "retry-base", o.RetryBase, "PAYMENT_RETRY_BASE of the workers")
+	flag.DurationVar(&o.BreakerOpenFor, "breaker-open-for", o.BreakerOpenFor, "PAYMENT_BREAKER_OPEN_FOR of the workers")
 	flag.DurationVar(&o.RescueAfter, "rescue-after", o.RescueAfter, "JOB_RESCUE_AFTER of the workers")
 	flag.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long every order may take to settle after the chaos ends")
 	flag.Uint64Var(&o.Seed, "seed", o.Seed, "the bank's fault seed and the run's own randomness")
@@ -71,5 +72,6 @@ func defaultOptions() Options {
 	return Options{N: 2000, Bin: "bin/ordergraph", Workers: 2, MaxWorkers: 10, KillEvery: 3 * time.Second,
 		Outage: 10 * time.Second, TransientRate: 0.3, LostRate: 0.1, CancelRate: 0.05, Placers: 4, Products: 5, Lines: 1,
 		RetryBudget: 2 * time.Minute, RetryBase: 200 * time.Millisecond, RescueAfter: 5 * time.Second,
-		Timeout: 5 * time.Minute, Seed: 42}
+		BreakerOpenFor: 30 * time.Second,
+		Timeout:        5 * time.Minute, Seed: 42}
 }

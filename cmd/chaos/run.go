@@ -63,10 +63,12 @@ type Options struct {
 	Lines         int
 	RetryBudget   time.Duration
 	RetryBase     time.Duration
-	RescueAfter   time.Duration
-	Timeout       time.Duration
-	Seed          uint64
-	LogDir        string
+	// BreakerOpenFor is the workers' PAYMENT_BREAKER_OPEN_FOR.
+	BreakerOpenFor time.Duration
+	RescueAfter    time.Duration
+	Timeout        time.Duration
+	Seed           uint64
+	LogDir         string
 }
 
 const (
@@ -251,6 +253,7 @@ func (r *run) setup(ctx context.Context) error {
 		"PAYMENT_GATEWAY_URL="+r.bankURL, "PAYMENT_GATEWAY_KEY="+bankKey,
 		"FULFILLMENT_STEP_DELAY=0", "PAYMENT_RETRY_BASE="+o.RetryBase.String(),
 		"PAYMENT_RETRY_BUDGET="+o.RetryBudget.String(), "JOB_RESCUE_AFTER="+o.RescueAfter.String(),
+		"PAYMENT_BREAKER_OPEN_FOR="+o.BreakerOpenFor.String(),
 		fmt.Sprintf("MAX_WORKERS=%d", o.MaxWorkers), fmt.Sprintf("DB_MAX_CONNS=%d", o.MaxWorkers+2), "LOG_LEVEL=warn")
 	for range o.Workers {
 		r.workers = append(r.workers, &worker{})

@@ -53,6 +53,9 @@ type Config struct {
 	PaymentRetryBase   time.Duration
 	// FulfillmentStepDelay is the time between two fulfillment steps.
 	FulfillmentStepDelay time.Duration
+	// PaymentBreakerOpenFor is how long the gateway's circuit breaker stays open after
+	// transient failures in a row before it lets a probe through.
+	PaymentBreakerOpenFor time.Duration
 	// JobRescueAfter is how long a running job may go without finishing before River
 	// runs it again elsewhere (its process is presumed dead).
 	JobRescueAfter time.Duration
@@ -67,28 +70,29 @@ type Config struct {
 // Load reads the environment.
 func Load() (*Config, error) {
 	c := &Config{
-		Production:           env("APP_ENV", "development") == "production",
-		DatabaseURL:          os.Getenv("DATABASE_URL"),
-		AppDatabaseURL:       os.Getenv("APP_DATABASE_URL"),
-		HTTPAddr:             env("HTTP_ADDR", "127.0.0.1:8080"),
-		PprofAddr:            os.Getenv("PPROF_ADDR"),
-		LogLevel:             env("LOG_LEVEL", "info"),
-		DataDir:              env("DATA_DIR", ".data"),
-		AppRole:              "ordergraph_app",
-		JWTTTL:               24 * time.Hour,
-		MaxQueryDepth:        12,
-		MaxComplexity:        5000,
-		BcryptCost:           12,
-		LoginRatePerMinute:   10,
-		APIKeyFailuresPerMin: 20,
-		MaxBodyBytes:         1 << 20,
-		DBMaxConns:           DefaultDBMaxConns,
-		ServeWorkers:         true,
-		MaxWorkers:           10,
-		PaymentRetryBudget:   time.Hour,
-		PaymentRetryBase:     time.Second,
-		FulfillmentStepDelay: 5 * time.Second,
-		JobRescueAfter:       5 * time.Minute,
+		Production:            env("APP_ENV", "development") == "production",
+		DatabaseURL:           os.Getenv("DATABASE_URL"),
+		AppDatabaseURL:        os.Getenv("APP_DATABASE_URL"),
+		HTTPAddr:              env("HTTP_ADDR", "127.0.0.1:8080"),
+		PprofAddr:             os.Getenv("PPROF_ADDR"),
+		LogLevel:              env("LOG_LEVEL", "info"),
+		DataDir:               env("DATA_DIR", ".data"),
+		AppRole:               "ordergraph_app",
+		JWTTTL:                24 * time.Hour,
+		MaxQueryDepth:         12,
+		MaxComplexity:         5000,
+		BcryptCost:            12,
+		LoginRatePerMinute:    10,
+		APIKeyFailuresPerMin:  20,
+		MaxBodyBytes:          1 << 20,
+		DBMaxConns:            DefaultDBMaxConns,
+		ServeWorkers:          true,
+		MaxWorkers:            10,
+		PaymentRetryBudget:    time.Hour,
+		PaymentRetryBase:      time.Second,
+		FulfillmentStepDelay:  5 * time.Second,
+		PaymentBreakerOpenFor: 30 * time.Second,
+		JobRescueAfter:        5 * time.Minute,
 	}
 	var errs []error
 	intVar := func(name string, dst *int) {
@@ -133,6 +137,7 @@ func Load() (*Config, error) {
 	durationVar("PAYMENT_RETRY_BASE", &c.PaymentRetryBase, time.Millisecond)
 	durationVar("FULFILLMENT_STEP_DELAY", &c.FulfillmentStepDelay, 0)
 	durationVar("JOB_RESCUE_AFTER", &c.JobRescueAfter, time.Second)
+	durationVar("PAYMENT_BREAKER_OPEN_FOR", &c.PaymentBreakerOpenFor, 100*time.Millisecond)
 	if c.PaymentRetryBudget > 12*time.Hour {
 		errs = append(errs, errors.New("PAYMENT_RETRY_BUDGET: at most 12h, well inside the gateway's 24 h idempotency window"))
 	}

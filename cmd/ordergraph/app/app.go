@@ -117,6 +117,7 @@ func NewWorkerClient(pool *pgxpool.Pool, cfg *config.Config, gateway payment.Gat
 		return nil, err
 	}
 	d := db.New(pool)
+	gateway.Breaker.OpenFor = cfg.PaymentBreakerOpenFor
 	workers := river.NewWorkers()
 	jobs.AddWorkers(workers, jobs.Deps{DB: d, Orders: order.NewService(d, inserter, OrderConfig(cfg)),
 		Payments: payment.NewService(d), Stores: store.NewService(d), Gateway: payment.NewGateway(gateway), Retry: RetryPolicy(cfg)})
