@@ -2,13 +2,10 @@ package jobs
 
 import (
 	"context"
-	"errors"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
-	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/order"
 )
@@ -17,27 +14,17 @@ import (
 // PENDING becomes AWAITING_PAYMENT, or ON_HOLD with the reasons on the timeline.
 type CheckFraudWorker struct {
 	river.WorkerDefaults[order.CheckFraudArgs]
-	db     *db.DB
-	orders *order.Service
+	deps Deps
 }
 
 // NewCheckFraudWorker returns the fraud check's worker.
-func NewCheckFraudWorker(deps Deps) *CheckFraudWorker {
-	return &CheckFraudWorker{db: deps.DB, orders: deps.Orders}
-}
+func NewCheckFraudWorker(deps Deps) *CheckFraudWorker { return &CheckFraudWorker{deps: deps} }
 
 // Work screens the order and completes the job in the same transaction.
 func (w *CheckFraudWorker) Work(ctx context.Context, job *river.Job[order.CheckFraudArgs]) error {
-	err := w.db.Tx(ctx, db.Store(job.Args.StoreID), func(tx pgx.Tx) error {
-		if _, err := w.orders.Screen(ctx, tx, job.Args.StoreID, job.Args.OrderID); err != nil {
-			return err
-		}
-		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+	a := job.Args
+	return completeWith(ctx, w.deps.DB, db.Store(a.StoreID), job, func(tx pgx.Tx) error {
+		_, err := w.deps.Orders.Screen(ctx, tx, a.StoreID, a.OrderID)
 		return err
 	})
-	if errors.Is(err, apperr.ErrNotFound) {
-		// The order does not exist (in this store): retrying cannot help.
-		return river.JobCancel(err)
-	}
-	return err
 }

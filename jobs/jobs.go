@@ -7,6 +7,8 @@ package jobs
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/order"
 	"github.com/ordergraph/ordergraph/internal/payment"
@@ -91,4 +94,23 @@ func NewWorkerClient(pool *pgxpool.Pool, workers *river.Workers, cfg Config) (*r
 		return nil, fmt.Errorf("river worker client: %w", err)
 	}
 	return client, nil
+}
+
+// completeWith runs step in a transaction limited to scope and completes job in that
+// same transaction: the state change, what it enqueues and the job's completion commit
+// together or not at all. A step that finds nothing left to do (order.ErrNothingToDo: a
+// retried job, or a cancellation that won) completes the job all the same; one whose
+// subject does not exist (NOT_FOUND) cancels it, as retrying cannot help.
+func completeWith[T river.JobArgs](ctx context.Context, d *db.DB, scope db.Scope, job *river.Job[T], step func(tx pgx.Tx) error) error {
+	err := d.Tx(ctx, scope, func(tx pgx.Tx) error {
+		if err := step(tx); err != nil && !errors.Is(err, order.ErrNothingToDo) {
+			return err
+		}
+		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+		return err
+	})
+	if errors.Is(err, apperr.ErrNotFound) {
+		return river.JobCancel(err)
+	}
+	return err
 }

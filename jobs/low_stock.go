@@ -6,7 +6,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/product"
@@ -44,14 +43,14 @@ func (w *LowStockSweepWorker) Work(ctx context.Context, job *river.Job[LowStockS
 	for i, id := range ids {
 		checks[i] = river.InsertManyParams{Args: LowStockCheckArgs{StoreID: id}}
 	}
-	return w.deps.DB.Tx(ctx, db.Scope{}, func(tx pgx.Tx) error {
-		if len(checks) > 0 {
-			if _, err := river.ClientFromContext[pgx.Tx](ctx).InsertManyTx(ctx, tx, checks); err != nil {
-				return fmt.Errorf("enqueue low-stock checks: %w", err)
-			}
+	return completeWith(ctx, w.deps.DB, db.Scope{}, job, func(tx pgx.Tx) error {
+		if len(checks) == 0 {
+			return nil
 		}
-		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
-		return err
+		if _, err := river.ClientFromContext[pgx.Tx](ctx).InsertManyTx(ctx, tx, checks); err != nil {
+			return fmt.Errorf("enqueue low-stock checks: %w", err)
+		}
+		return nil
 	})
 }
 
@@ -64,11 +63,8 @@ type LowStockCheckWorker struct {
 
 // Work sweeps the store.
 func (w *LowStockCheckWorker) Work(ctx context.Context, job *river.Job[LowStockCheckArgs]) error {
-	return w.deps.DB.Tx(ctx, db.Store(job.Args.StoreID), func(tx pgx.Tx) error {
-		if _, err := product.SweepLowStock(ctx, tx, job.Args.StoreID); err != nil {
-			return err
-		}
-		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+	return completeWith(ctx, w.deps.DB, db.Store(job.Args.StoreID), job, func(tx pgx.Tx) error {
+		_, err := product.SweepLowStock(ctx, tx, job.Args.StoreID)
 		return err
 	})
 }

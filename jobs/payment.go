@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/ordergraph/ordergraph/internal/apperr"
 	"github.com/ordergraph/ordergraph/internal/db"
@@ -38,39 +37,42 @@ func (w *ChargePaymentWorker) Work(ctx context.Context, job *river.Job[order.Cha
 	} else if err != nil {
 		return err
 	}
-	var r order.ChargeResult
-	switch o, err := w.deps.Orders.Get(ctx, a.StoreID, a.OrderID); {
-	case err != nil:
+	o, err := w.deps.Orders.Get(ctx, a.StoreID, a.OrderID)
+	if err != nil {
 		return err
+	}
+	var r *order.ChargeResult
+	switch {
 	case p.Status != payment.StatusPending && p.Status != payment.StatusRetrying:
-		return w.complete(ctx, job, nil) // settled by an earlier job
+		// Settled by an earlier job: nothing to record.
 	case p.Status == payment.StatusRetrying && p.NextAttemptAt != nil && time.Now().Before(*p.NextAttemptAt):
 		// Retrying: the next attempt's job was enqueued with the attempt that failed.
 		// This one is a duplicate (a rescued job, or the first of a payment whose first
 		// attempt was made elsewhere) and must not jump the backoff.
-		return w.complete(ctx, job, nil)
 	case o.Status != order.StatusAwaitingPayment:
 		// The order was cancelled: charge nothing. But an earlier attempt may have
 		// charged with its answer lost — even one never recorded, its worker killed
 		// mid-call: what the gateway holds is refunded.
-		r.Status = payment.StatusCancelled
-		if found, ok, ferr := w.deps.Gateway.FindCharge(ctx, p.ID.String()); ferr == nil && ok {
-			r = order.ChargeResult{Status: payment.StatusCaptured, GatewayID: found.IntentID}
-		} else if ferr != nil || p.Attempts > 0 || p.Status == payment.StatusRetrying {
-			r.ReconcileAt = time.Now().Add(w.deps.Retry.Backoff(1))
-		}
+		res := w.lostCharge(ctx, p, order.ChargeResult{Status: payment.StatusCancelled})
+		r = &res
 	default:
-		r = w.charge(ctx, p)
-		if r.Status == "" { // the breaker is open: nothing was sent
-			return river.JobSnooze(retryAfter(err))
+		res, snooze := w.charge(ctx, p)
+		if snooze > 0 { // the breaker is open: nothing was sent
+			return river.JobSnooze(snooze)
 		}
+		r = &res
 	}
-	return w.complete(ctx, job, &r)
+	return completeWith(ctx, w.deps.DB, db.Store(a.StoreID), job, func(tx pgx.Tx) error {
+		if r == nil {
+			return nil
+		}
+		return w.deps.Orders.RecordCharge(ctx, tx, a.StoreID, a.OrderID, a.PaymentID, *r)
+	})
 }
 
-// charge calls the gateway once and classifies the answer; an empty Status means the
-// circuit breaker is open and the payment should wait without spending an attempt.
-func (w *ChargePaymentWorker) charge(ctx context.Context, p payment.Payment) order.ChargeResult {
+// charge calls the gateway once and classifies the answer; a positive snooze means the
+// circuit breaker is open, and the payment waits that long without spending an attempt.
+func (w *ChargePaymentWorker) charge(ctx context.Context, p payment.Payment) (r order.ChargeResult, snooze time.Duration) {
 	res, err := w.deps.Gateway.Charge(ctx, payment.ChargeParams{IdempotencyKey: p.IdempotencyKey, AmountMinor: p.AmountMinor,
 		Currency: p.CurrencyCode, PaymentMethod: p.PaymentMethod,
 		Metadata: map[string]string{"store_id": p.StoreID.String(), "order_id": p.OrderID.String(), "payment_id": p.ID.String()}})
@@ -79,44 +81,41 @@ func (w *ChargePaymentWorker) charge(ctx context.Context, p payment.Payment) ord
 	now := time.Now()
 	switch {
 	case err == nil:
-		return order.ChargeResult{Status: payment.StatusCaptured, GatewayID: res.IntentID}
+		return order.ChargeResult{Status: payment.StatusCaptured, GatewayID: res.IntentID}, 0
 	case errors.Is(err, payment.ErrCircuitOpen) && now.Before(p.DeadlineAt):
-		return order.ChargeResult{}
+		return order.ChargeResult{}, retryAfter(err)
 	case errors.Is(err, payment.ErrDeclined):
 		r := order.ChargeResult{Status: payment.StatusDeclined, Error: err.Error()}
 		if ge != nil {
 			r.Error, r.DeclineCode = ge.Message, ge.DeclineCode
 		}
-		return r
+		return r, 0
 	case errors.Is(err, payment.ErrTransient) && (ge == nil || !ge.KeySpent):
 		next := now.Add(w.deps.Retry.Backoff(p.Attempts + 1))
 		if !next.After(p.DeadlineAt) {
-			return order.ChargeResult{Status: payment.StatusRetrying, Error: err.Error(), Next: next}
+			return order.ChargeResult{Status: payment.StatusRetrying, Error: err.Error(), Next: next}, 0
 		}
 		// Out of budget, and the last answer unknown: an earlier attempt may have
 		// charged with its answer lost. What the gateway holds decides.
-		if found, ok, ferr := w.deps.Gateway.FindCharge(ctx, p.ID.String()); ferr == nil && ok {
-			return order.ChargeResult{Status: payment.StatusCaptured, GatewayID: found.IntentID}
-		}
-		return order.ChargeResult{Status: payment.StatusFailed, Error: "no answer from the gateway within the retry budget: " + err.Error(),
-			ReconcileAt: now.Add(w.deps.Retry.Backoff(1))}
+		return w.lostCharge(ctx, p, order.ChargeResult{Status: payment.StatusFailed,
+			Error: "no answer from the gateway within the retry budget: " + err.Error()}), 0
 	}
-	return order.ChargeResult{Status: payment.StatusFailed, Error: err.Error()}
+	return order.ChargeResult{Status: payment.StatusFailed, Error: err.Error()}, 0
 }
 
-// complete records r (when there is one) and completes the job, in one transaction.
-func (w *ChargePaymentWorker) complete(ctx context.Context, job *river.Job[order.ChargePaymentArgs], r *order.ChargeResult) error {
-	a := job.Args
-	return w.deps.DB.Tx(ctx, db.Store(a.StoreID), func(tx pgx.Tx) error {
-		if r != nil {
-			err := w.deps.Orders.RecordCharge(ctx, tx, a.StoreID, a.OrderID, a.PaymentID, *r)
-			if err != nil && !errors.Is(err, order.ErrNothingToDo) {
-				return err
-			}
-		}
-		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
-		return err
-	})
+// lostCharge closes payment p with otherwise — unless the gateway holds a charge
+// carrying the payment's id, made by an attempt whose answer was lost: then it is
+// captured (and refunded, if its order is cancelled). When the gateway cannot say, a
+// reconciliation job asks again later.
+func (w *ChargePaymentWorker) lostCharge(ctx context.Context, p payment.Payment, otherwise order.ChargeResult) order.ChargeResult {
+	found, ok, err := w.deps.Gateway.FindCharge(ctx, p.ID.String())
+	if err == nil && ok {
+		return order.ChargeResult{Status: payment.StatusCaptured, GatewayID: found.IntentID}
+	}
+	if err != nil || p.Attempts > 0 || p.Status == payment.StatusRetrying {
+		otherwise.ReconcileAt = time.Now().Add(w.deps.Retry.Backoff(1))
+	}
+	return otherwise
 }
 
 // retryAfter is how long a payment waits for the circuit breaker.
@@ -149,44 +148,42 @@ func (w *RefundPaymentWorker) Work(ctx context.Context, job *river.Job[order.Ref
 	} else if err != nil {
 		return err
 	}
-	if ref.Status != payment.RefundPending && ref.Status != payment.RefundRetrying {
-		return w.complete(ctx, job, nil)
+	var r *order.RefundResult
+	if ref.Status == payment.RefundPending || ref.Status == payment.RefundRetrying {
+		res, snooze := w.refund(ctx, ref, p)
+		if snooze > 0 {
+			return river.JobSnooze(snooze)
+		}
+		r = &res
 	}
+	return completeWith(ctx, w.deps.DB, db.Store(a.StoreID), job, func(tx pgx.Tx) error {
+		if r == nil {
+			return nil
+		}
+		return w.deps.Orders.RecordRefund(ctx, tx, a.StoreID, a.OrderID, a.RefundID, *r)
+	})
+}
+
+// refund calls the gateway once for ref and classifies the answer; a positive snooze
+// means the circuit breaker is open.
+func (w *RefundPaymentWorker) refund(ctx context.Context, ref payment.Refund, p payment.Payment) (r order.RefundResult, snooze time.Duration) {
 	res, err := w.deps.Gateway.Refund(ctx, payment.RefundParams{IdempotencyKey: ref.IdempotencyKey,
 		IntentID: deref(p.GatewayID), AmountMinor: ref.AmountMinor, Reason: "requested_by_customer",
-		Metadata: map[string]string{"store_id": a.StoreID.String(), "order_id": a.OrderID.String(), "refund_id": ref.ID.String()}})
-	r := order.RefundResult{Status: payment.RefundSucceeded, GatewayID: res.ID}
+		Metadata: map[string]string{"store_id": ref.StoreID.String(), "order_id": ref.OrderID.String(), "refund_id": ref.ID.String()}})
 	switch {
 	case err == nil:
+		return order.RefundResult{Status: payment.RefundSucceeded, GatewayID: res.ID}, 0
 	case errors.Is(err, payment.ErrCircuitOpen):
-		return river.JobSnooze(retryAfter(err))
+		return order.RefundResult{}, retryAfter(err)
 	case errors.Is(err, payment.ErrTransient):
 		// A refund has no deadline of its own: the money must go back, so it retries
 		// for as long as the gateway keeps its key, then fails for a person to look at.
 		next := time.Now().Add(w.deps.Retry.Backoff(ref.Attempts + 1))
-		if next.Sub(ref.CreatedAt) > payment.IdempotencyWindow/2 {
-			r = order.RefundResult{Status: payment.RefundFailed, Error: err.Error()}
-		} else {
-			r = order.RefundResult{Status: payment.RefundRetrying, Error: err.Error(), Next: next}
+		if next.Sub(ref.CreatedAt) <= payment.IdempotencyWindow/2 {
+			return order.RefundResult{Status: payment.RefundRetrying, Error: err.Error(), Next: next}, 0
 		}
-	default:
-		r = order.RefundResult{Status: payment.RefundFailed, Error: err.Error()}
 	}
-	return w.complete(ctx, job, &r)
-}
-
-func (w *RefundPaymentWorker) complete(ctx context.Context, job *river.Job[order.RefundPaymentArgs], r *order.RefundResult) error {
-	a := job.Args
-	return w.deps.DB.Tx(ctx, db.Store(a.StoreID), func(tx pgx.Tx) error {
-		if r != nil {
-			err := w.deps.Orders.RecordRefund(ctx, tx, a.StoreID, a.OrderID, a.RefundID, *r)
-			if err != nil && !errors.Is(err, order.ErrNothingToDo) {
-				return err
-			}
-		}
-		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
-		return err
-	})
+	return order.RefundResult{Status: payment.RefundFailed, Error: err.Error()}, 0
 }
 
 func deref(s *string) string {
@@ -212,28 +209,23 @@ func (w *ReconcilePaymentWorker) Work(ctx context.Context, job *river.Job[order.
 	if errors.Is(err, payment.ErrCircuitOpen) {
 		return river.JobSnooze(retryAfter(err)) // nothing was asked
 	}
-	return w.deps.DB.Tx(ctx, db.Store(a.StoreID), func(tx pgx.Tx) error {
+	return completeWith(ctx, w.deps.DB, db.Store(a.StoreID), job, func(tx pgx.Tx) error {
 		switch {
-		case err != nil:
-			// Looked again soon at first, then less often, never more than the retry
-			// policy's cap apart, for half the gateway's idempotency window.
-			next := a
-			next.Attempt++
-			wait := w.deps.Retry.Backoff(next.Attempt)
-			if time.Duration(next.Attempt)*w.deps.Retry.Cap > payment.IdempotencyWindow/2 {
-				break // gave up: the PAYMENT_FAILED alert stays open for a person
-			}
-			if _, err := river.ClientFromContext[pgx.Tx](ctx).InsertTx(ctx, tx, next,
-				&river.InsertOpts{ScheduledAt: time.Now().Add(wait)}); err != nil {
-				return err
-			}
 		case ok:
-			err := w.deps.Orders.RecordLateCharge(ctx, tx, a.StoreID, a.OrderID, a.PaymentID, found.IntentID)
-			if err != nil && !errors.Is(err, order.ErrNothingToDo) {
-				return err
-			}
+			return w.deps.Orders.RecordLateCharge(ctx, tx, a.StoreID, a.OrderID, a.PaymentID, found.IntentID)
+		case err == nil:
+			return nil // nothing was charged
 		}
-		_, cerr := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
-		return cerr
+		// Looked again soon at first, then less often, never more than the retry
+		// policy's cap apart, for half the gateway's idempotency window; after that the
+		// PAYMENT_FAILED alert stays open for a person.
+		next := a
+		next.Attempt++
+		if time.Duration(next.Attempt)*w.deps.Retry.Cap > payment.IdempotencyWindow/2 {
+			return nil
+		}
+		_, err := river.ClientFromContext[pgx.Tx](ctx).InsertTx(ctx, tx, next,
+			&river.InsertOpts{ScheduledAt: time.Now().Add(w.deps.Retry.Backoff(next.Attempt))})
+		return err
 	})
 }
