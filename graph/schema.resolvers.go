@@ -88,9 +88,7 @@ func (r *mutationResolver) UpdateStoreSettings(ctx context.Context, input model.
 func (r *queryResolver) Me(ctx context.Context) (*auth.User, error) {
 	u, err := r.Svc.Accounts.Get(ctx, principal(ctx).UserID)
 	if errors.Is(err, apperr.ErrNotFound) {
-		// A valid token for a user that no longer exists is a credential that no
-		// longer works, not a missing object.
-		return nil, apperr.New(apperr.Unauthenticated, "this token's user no longer exists; log in again")
+		return nil, apperr.ErrUserGone
 	}
 	return &u, err
 }
@@ -129,7 +127,7 @@ func (r *queryResolver) APIKeys(ctx context.Context) ([]*store.APIKey, error) {
 }
 
 func (r *storeResolver) Settings(ctx context.Context, obj *store.Store) (*store.Settings, error) {
-	st, err := r.Svc.Stores.Settings(ctx, obj.ID)
+	st, err := r.Svc.Stores.Settings(ctx, *obj)
 	return &st, err
 }
 

@@ -83,6 +83,10 @@ var (
 	ErrForbidden = &Error{Code: Forbidden}
 )
 
+// ErrUserGone answers a valid token whose user no longer exists: a credential that no
+// longer works, not a missing object.
+var ErrUserGone = New(Unauthenticated, "this token's user no longer exists; log in again")
+
 // New returns an error with the given code and message.
 func New(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}

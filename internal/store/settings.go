@@ -56,16 +56,14 @@ func GetSettings(ctx context.Context, q dbsqlc.DBTX, storeID tenant.StoreID) (Se
 	return settingsFromRow(row), nil
 }
 
-// Settings returns storeID's settings.
-func (s *Service) Settings(ctx context.Context, storeID tenant.StoreID) (Settings, error) {
+// Settings returns st's settings, in st's currency.
+func (s *Service) Settings(ctx context.Context, st Store) (Settings, error) {
 	var out Settings
-	err := s.db.Read(ctx, db.Store(storeID), func(q db.Querier) (err error) {
-		if out, err = GetSettings(ctx, q, storeID); err != nil {
-			return err
-		}
-		out.CurrencyCode, err = queries.StoreGetCurrency(ctx, q, storeID)
+	err := s.db.Read(ctx, db.Store(st.ID), func(q db.Querier) (err error) {
+		out, err = GetSettings(ctx, q, st.ID)
 		return err
 	})
+	out.CurrencyCode = st.CurrencyCode
 	return out, err
 }
 

@@ -97,10 +97,8 @@ func (s *Service) Create(ctx context.Context, ownerID uuid.UUID, p CreateParams)
 		st = storeFromRow(row)
 		if _, err := queries.MembershipCreate(ctx, tx, dbsqlc.MembershipCreateParams{StoreID: id, UserID: ownerID,
 			Role: dbsqlc.MemberRoleOWNER}); err != nil {
-			if db.IsForeignKeyViolation(err) {
-				// The caller's token is valid but its user is gone: the credential no
-				// longer works.
-				return apperr.New(apperr.Unauthenticated, "this token's user no longer exists; log in again")
+			if db.IsForeignKeyViolation(err) { // the caller's token is valid, its user gone
+				return apperr.ErrUserGone
 			}
 			return fmt.Errorf("insert owner membership: %w", err)
 		}
