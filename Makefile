@@ -46,6 +46,7 @@ run: frontend ## Start Postgres and the mock bank, build, migrate, seed the demo
 		echo "mock bank:  http://$$gw (Stripe API; GET /admin/ledger, /admin/faults; log .data/gateway.log)"; \
 	fi; \
 	trap 'if [ -n "$$gw_pid" ]; then kill $$gw_pid 2>/dev/null || true; fi' EXIT; \
+	export PAYMENT_GATEWAY_URL="$${PAYMENT_GATEWAY_URL:-http://$$gw}"; \
 	$(BIN) seed; \
 	$(BIN) serve & srv=$$!; \
 	trap 'kill -TERM $$srv 2>/dev/null || true' INT TERM; \

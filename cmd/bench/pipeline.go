@@ -11,7 +11,6 @@ import (
 	"io"
 	"log"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -28,7 +27,6 @@ import (
 	"github.com/ordergraph/ordergraph/internal/auth"
 	"github.com/ordergraph/ordergraph/internal/config"
 	"github.com/ordergraph/ordergraph/internal/db"
-	"github.com/ordergraph/ordergraph/internal/mockbank"
 	"github.com/ordergraph/ordergraph/internal/product"
 	"github.com/ordergraph/ordergraph/internal/store"
 	"github.com/ordergraph/ordergraph/internal/tenant"
@@ -41,9 +39,8 @@ import (
 // guarded UPDATE and completes with JobCompleteTx.
 
 const (
-	pipelineDB      = "ordergraph_bench_pipeline"
-	pipelineBankKey = "sk_test_bench_pipeline"
-	bareJobs        = 20000
+	pipelineDB = "ordergraph_bench_pipeline"
+	bareJobs   = 20000
 )
 
 func runPipeline(ctx context.Context, o options) error {
@@ -81,20 +78,7 @@ func runPipeline(ctx context.Context, o options) error {
 		return fmt.Errorf("seed: %w", err)
 	}
 
-	bank, err := mockbank.New(mockbank.Config{SecretKey: pipelineBankKey, Seed: 1})
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	bankCtx, stopBank := context.WithCancel(ctx)
-	defer stopBank()
-	go func() { _ = bank.Serve(bankCtx, ln) }()
-
-	srv, err := startServer(ctx, ownerURL, "FULFILLMENT_STEP_DELAY=0", "PAYMENT_GATEWAY_URL=http://"+ln.Addr().String(),
-		"PAYMENT_GATEWAY_KEY="+pipelineBankKey)
+	srv, err := startServer(ctx, ownerURL) // with its bank, and no fulfillment delays
 	if err != nil {
 		return fmt.Errorf("server: %w", err)
 	}
@@ -143,7 +127,6 @@ func runPipeline(ctx context.Context, o options) error {
 		return err
 	}
 	srv.stop()
-	stopBank()
 	ours := float64(jobs) / span
 	log.Printf("PIPELINE: %d of %d DELIVERED; %.0f orders/s end to end (first created to last delivered: %.1f s); "+
 		"%.2f jobs per order, %.0f jobs/s; created→delivered p50 %.0f ms, p99 %.0f ms; server peak RSS %.0f MB",

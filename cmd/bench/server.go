@@ -38,9 +38,8 @@ type server struct {
 // benchmark needs (quiet logs, a query-complexity limit that admits the READ query)
 // and, when set, PPROF_ADDR. Its environment is otherwise empty, so settings of the
 // caller's shell (GOGC, DB_MAX_CONNS, …) cannot change the figures. It is ready when
-// startServer returns; stop it with stop. extraEnv (NAME=value) is added to that
-// environment.
-func startServer(ctx context.Context, databaseURL string, extraEnv ...string) (*server, error) {
+// startServer returns; stop it with stop.
+func startServer(ctx context.Context, databaseURL string) (*server, error) {
 	log.Printf("server: go build -o %s ./cmd/ordergraph", serverBinary)
 	build := exec.CommandContext(ctx, "go", "build", "-o", serverBinary, "./cmd/ordergraph")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
@@ -55,7 +54,7 @@ func startServer(ctx context.Context, databaseURL string, extraEnv ...string) (*
 	if err != nil {
 		return nil, err
 	}
-	bankURL, err := startBank()
+	bankURL, err := startBank(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +66,6 @@ func startServer(ctx context.Context, databaseURL string, extraEnv ...string) (*
 		"GRAPHQL_MAX_COMPLEXITY=100000",
 		"PAYMENT_GATEWAY_URL=" + bankURL, "PAYMENT_GATEWAY_KEY=" + benchBankKey, "FULFILLMENT_STEP_DELAY=0",
 	}
-	env = append(env, extraEnv...)
 	if v, ok := os.LookupEnv("PPROF_ADDR"); ok {
 		env = append(env, "PPROF_ADDR="+v)
 	}
@@ -209,8 +207,8 @@ func kBToMB(kb int64) float64 { return float64(kb) * 1024 / 1e6 }
 const benchBankKey = "sk_test_ordergraph_bench"
 
 // startBank starts the mock bank, without faults, on a free loopback port in this
-// process, for the server's payment workers; it runs until the bench exits.
-func startBank() (string, error) {
+// process, for the server's payment workers; it runs until ctx ends.
+func startBank(ctx context.Context) (string, error) {
 	bank, err := mockbank.New(mockbank.Config{SecretKey: benchBankKey})
 	if err != nil {
 		return "", err
@@ -219,6 +217,6 @@ func startBank() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	go func() { _ = http.Serve(ln, bank) }()
+	go func() { _ = bank.Serve(ctx, ln) }()
 	return "http://" + ln.Addr().String(), nil
 }

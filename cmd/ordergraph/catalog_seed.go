@@ -10,6 +10,7 @@ import (
 
 	"github.com/ordergraph/ordergraph/cmd/ordergraph/app"
 	"github.com/ordergraph/ordergraph/internal/apperr"
+	"github.com/ordergraph/ordergraph/internal/config"
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/order"
 	"github.com/ordergraph/ordergraph/internal/product"
@@ -32,7 +33,7 @@ var demoProducts = []struct {
 
 // seedCatalog creates the demo products and a few demo orders through the domain
 // services. Re-running it skips what exists (SKUs and idempotency keys are unique).
-func seedCatalog(ctx context.Context, pool *pgxpool.Pool, d *db.DB, st store.Store, out io.Writer) error {
+func seedCatalog(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, d *db.DB, st store.Store, out io.Writer) error {
 	products := product.NewService(d)
 	for _, p := range demoProducts {
 		low := p.low
@@ -46,7 +47,7 @@ func seedCatalog(ctx context.Context, pool *pgxpool.Pool, d *db.DB, st store.Sto
 	if err != nil {
 		return err
 	}
-	orders := order.NewService(d, inserter, order.Config{})
+	orders := order.NewService(d, inserter, app.OrderConfig(cfg))
 	customers := []struct{ email, name string }{
 		{"ada@example.com", "Ada Lovelace"}, {"grace@example.com", "Grace Hopper"}, {"alan@example.com", "Alan Turing"},
 	}
@@ -78,5 +79,5 @@ func seedCatalog(ctx context.Context, pool *pgxpool.Pool, d *db.DB, st store.Sto
 			return fmt.Errorf("demo order %d: %w", i+1, err)
 		}
 	}
-	return seedLifecycle(ctx, d, inserter, st, out)
+	return seedLifecycle(ctx, d, orders, st, out)
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
 
 	"github.com/ordergraph/ordergraph/internal/db"
 	"github.com/ordergraph/ordergraph/internal/order"
@@ -25,10 +24,9 @@ import (
 // the workers' own domain calls, against the real bank; the orders' other jobs find
 // them moved on and do nothing. Without a bank at PAYMENT_GATEWAY_URL, or on a second
 // run, it does nothing.
-func seedLifecycle(ctx context.Context, d *db.DB, jobs *river.Client[pgx.Tx], st store.Store, out io.Writer) error {
+func seedLifecycle(ctx context.Context, d *db.DB, orders *order.Service, st store.Store, out io.Writer) error {
 	gwCfg := payment.LoadGatewayConfig()
 	gw := payment.NewGateway(gwCfg)
-	orders := order.NewService(d, jobs, order.Config{})
 	place := func(key, method string) (order.Order, bool, error) {
 		sku, name := demoProducts[2].sku, "Barbara Liskov"
 		return orders.Create(ctx, st.ID, order.CreateParams{IdempotencyKey: key, CustomerEmail: "barbara@example.com",

@@ -67,7 +67,7 @@ func seed(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Writ
 			return fmt.Errorf("demo member %s: %w", u.email, err)
 		}
 	}
-	if err := seedCatalog(ctx, pool, d, st, out); err != nil {
+	if err := seedCatalog(ctx, cfg, pool, d, st, out); err != nil {
 		return err
 	}
 	log.Info("demo data ready", "store", st.Slug, "store_id", st.ID.String())

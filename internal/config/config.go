@@ -115,13 +115,6 @@ func Load() (*Config, error) {
 	intVar("MAX_BODY_BYTES", &maxBody)
 	intVar("DB_MAX_CONNS", &maxConns)
 	c.MaxBodyBytes, c.DBMaxConns = int64(maxBody), int32(maxConns)
-	if v := os.Getenv("JWT_TTL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("JWT_TTL: want a duration such as 24h, got %q", v))
-		}
-		c.JWTTTL = d
-	}
 	intVar("MAX_WORKERS", &c.MaxWorkers)
 	durationVar := func(name string, dst *time.Duration, min time.Duration) {
 		if v := os.Getenv(name); v != "" {
@@ -133,6 +126,7 @@ func Load() (*Config, error) {
 			*dst = d
 		}
 	}
+	durationVar("JWT_TTL", &c.JWTTTL, time.Second)
 	durationVar("PAYMENT_RETRY_BUDGET", &c.PaymentRetryBudget, time.Second)
 	durationVar("PAYMENT_RETRY_BASE", &c.PaymentRetryBase, time.Millisecond)
 	durationVar("FULFILLMENT_STEP_DELAY", &c.FulfillmentStepDelay, 0)
