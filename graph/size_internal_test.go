@@ -72,6 +72,22 @@ func TestLargeDocumentsAreRefusedBeforeValidation(t *testing.T) {
 			assert.Contains(t, []string{sizeLimitCode, "GRAPHQL_PARSE_FAILED"}, code)
 			assert.Equal(t, before, validations.Load(), "the validator never ran")
 
+			// Past the token limit the parser refuses a shape before the size check
+			// runs; the largest instance the parser takes must meet the size check.
+			for code == "GRAPHQL_PARSE_FAILED" && n > 1 {
+				n = n * 9 / 10
+				q = sh.build(n)
+				code, _ = post(t, h, q)
+			}
+			if sh.name == "deep nesting" {
+				// One node per level: as deep as the parser allows is still under the
+				// node limit, and the depth rule refuses it in validation.
+				assert.Equal(t, "GRAPHQL_VALIDATION_FAILED", code, "%d levels", n)
+			} else {
+				assert.Equal(t, sizeLimitCode, code, "the largest instance the parser takes (%d) is refused by the size check", n)
+				assert.Equal(t, before, validations.Load(), "the validator never ran")
+			}
+
 			// A small instance passes the size limit: it is validated (and may be
 			// refused by validation for its own reasons, as repeated arguments are).
 			small := sh.build(20)
